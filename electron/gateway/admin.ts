@@ -1,0 +1,245 @@
+// The admin API: one handler per route of the contract in shared/contract.ts, behind the admin token.
+// Bodies and queries are validated with the contract's zod schemas before a handler sees them.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import {
+  adminApi,
+  type RouteBody,
+  type RouteName,
+  type RouteParams,
+  type RouteQuery,
+  type RouteResponse,
+} from '../../shared/contract.js';
+import type { GatewayContext } from './context.js';
+import { asGatewayError, badRequest, GatewayError, notFound, sendError } from './errors.js';
+import { readBody } from './proxy.js';
+
+interface HandlerInput<N extends RouteName> {
+  params: RouteParams<N>;
+  query: RouteQuery<N>;
+  body: RouteBody<N>;
+}
+type Handler<N extends RouteName> = (input: HandlerInput<N>) => RouteResponse<N>;
+type Handlers = { [N in RouteName]: Handler<N> };
+
+const ADMIN_BODY_LIMIT = 1024 * 1024;
+
+export function adminHandlers(ctx: GatewayContext): Handlers {
+  const now = (): number => ctx.clock();
+  const keyOr404 = <T>(value: T | null, id: string): T => {
+    if (value === null) throw notFound(`No virtual key with id ${id}.`);
+    return value;
+  };
+  const providerOr404 = <T>(value: T | null, name: string): T => {
+    if (value === null) throw notFound(`Provider ${name} is not configured.`);
+    return value;
+  };
+  const providerName = (name: string): 'anthropic' => {
+    if (name !== 'anthropic') throw notFound(`Unknown provider "${name}"; Tollgate supports "anthropic".`);
+    return name;
+  };
+
+  return {
+    listVirtualKeys: () => {
+      const keys = ctx.keys.all();
+      return { virtual_keys: keys, count: keys.length };
+    },
+    createVirtualKey: ({ body }) => ({
+      message: 'Virtual key created. Copy its value now: it is not shown again.',
+      virtual_key: ctx.keys.create(body, now()),
+    }),
+    getVirtualKey: ({ params }) => ({ virtual_key: keyOr404(ctx.keys.get(params.id), params.id) }),
+    updateVirtualKey: ({ params, body }) => ({
+      message: 'Virtual key updated.',
+      virtual_key: keyOr404(ctx.keys.modify(params.id, body, now()), params.id),
+    }),
+    deleteVirtualKey: ({ params }) => {
+      if (!ctx.keys.remove(params.id, now())) throw notFound(`No virtual key with id ${params.id}.`);
+      return { message: 'Virtual key deleted; requests using it are refused from now on.' };
+    },
+
+    listProviders: () => {
+      const providers = ctx.providers.all();
+      return { providers, total: providers.length };
+    },
+    upsertProvider: ({ body }) => ctx.providers.upsert(body, now()),
+    getProvider: ({ params }) =>
+      providerOr404(ctx.providers.describe(providerName(params.provider)), params.provider),
+    updateProvider: ({ params, body }) => {
+      const provider = providerName(params.provider);
+      providerOr404(ctx.providers.describe(provider), provider);
+      return ctx.providers.upsert({ ...body, provider }, now());
+    },
+    deleteProvider: ({ params }) => {
+      if (!ctx.providers.remove(providerName(params.provider))) {
+        throw notFound(`Provider ${params.provider} is not configured.`);
+      }
+      return { message: `Provider ${params.provider} removed.` };
+    },
+
+    getPricing: () => pricingTable(ctx),
+    setPriceOverride: ({ params, body }) => {
+      ctx.prices.setOverride(params.model, body, now());
+      ctx.reloadPricing();
+      return { message: `Requests for ${params.model} are priced with the override from now on.` };
+    },
+    deletePriceOverride: ({ params }) => {
+      if (!ctx.prices.clearOverride(params.model, now())) {
+        throw notFound(`There is no price override for ${params.model}.`);
+      }
+      ctx.reloadPricing();
+      return { message: `The override for ${params.model} is retired; the built-in price applies again.` };
+    },
+
+    listLogs: ({ query }) => {
+      ctx.requestLog.flush(); // a row the caller just caused must be visible
+      return ctx.requestLog.query(query);
+    },
+    getLog: ({ params }) => {
+      const id = Number(params.id);
+      ctx.requestLog.flush();
+      const detail = Number.isSafeInteger(id) ? ctx.requestLog.get(id) : null;
+      if (!detail) throw notFound(`No log entry with id ${params.id}.`);
+      return detail;
+    },
+    getSession: ({ params }) => {
+      ctx.requestLog.flush();
+      const summary = ctx.requestLog.session(params.id);
+      if (!summary) throw notFound(`No requests were logged for session ${params.id}.`);
+      return summary;
+    },
+
+    getConfig: () => ({ client_config: ctx.settings.config }),
+    updateConfig: ({ body }) => ({ client_config: ctx.settings.update(body.client_config) }),
+  };
+}
+
+function pricingTable(ctx: GatewayContext): RouteResponse<'getPricing'> {
+  const book = ctx.pricing();
+  const at = ctx.clock();
+  const toApi = (version: ReturnType<typeof book.history>[number]) => ({
+    id: version.id,
+    model: version.model,
+    source: version.source,
+    effective_from: new Date(version.effective_from).toISOString(),
+    ...Object.fromEntries(Object.entries(version.rates).map(([name, micros]) => [name, micros / 1_000_000])),
+    bands: version.bands.map((band) => ({
+      above_prompt_tokens: band.above_prompt_tokens,
+      input: band.input / 1_000_000,
+      output: band.output / 1_000_000,
+      cache_write_5m: band.cache_write_5m / 1_000_000,
+      cache_write_1h: band.cache_write_1h / 1_000_000,
+      cache_read: band.cache_read / 1_000_000,
+    })),
+    note: version.note,
+    retired_at: version.retired_at === null ? null : new Date(version.retired_at).toISOString(),
+  }) as z.input<typeof adminApi.getPricing.response>['models'][number]['current'];
+  const models = book.catalog.flatMap((model) => {
+    const current = book.resolve(model.id, at).version;
+    return [
+      {
+        model: model.id,
+        family: model.family,
+        display_name: model.display_name,
+        aliases: model.aliases,
+        current: toApi(current),
+        history: book.history(model.id).map(toApi),
+      },
+    ];
+  });
+  return { table_version: ctx.tableVersion, models };
+}
+
+// ---- routing ---------------------------------------------------------------------------------------
+
+interface CompiledRoute {
+  name: RouteName;
+  method: string;
+  pattern: RegExp;
+  paramNames: string[];
+}
+
+const compiledRoutes: CompiledRoute[] = (Object.keys(adminApi) as RouteName[]).map((name) => {
+  const spec = adminApi[name];
+  const paramNames: string[] = [];
+  const source = spec.path.replace(/:([a-z_]+)/g, (_match, param: string) => {
+    paramNames.push(param);
+    return '([^/]+)';
+  });
+  return { name, method: spec.method, pattern: new RegExp(`^${source}/?$`), paramNames };
+});
+
+export function isAuthorisedAdmin(req: IncomingMessage, adminToken: string): boolean {
+  const presented = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
+  if (!presented) return false;
+  const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(adminToken));
+}
+
+export async function handleAdmin(
+  ctx: GatewayContext,
+  handlers: Handlers,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  try {
+    if (!isAuthorisedAdmin(req, ctx.adminToken)) {
+      throw new GatewayError(
+        401,
+        'authentication_error',
+        'The admin API needs Authorization: Bearer <admin token>. The token is in the admin-token file in the gateway data directory.',
+      );
+    }
+    const matches = compiledRoutes.filter((route) => route.pattern.test(url.pathname));
+    const route = matches.find((candidate) => candidate.method === req.method);
+    if (!route) {
+      if (matches.length) {
+        throw new GatewayError(405, 'invalid_request_error', `${req.method ?? ''} is not supported on ${url.pathname}.`, {
+          allow: matches.map((match) => match.method).join(', '),
+        });
+      }
+      throw notFound(`No admin route ${req.method ?? ''} ${url.pathname}.`);
+    }
+    const spec = adminApi[route.name] as { query?: z.ZodType; body?: z.ZodType; status?: number };
+    const values = route.pattern.exec(url.pathname)?.slice(1) ?? [];
+    const params = Object.fromEntries(route.paramNames.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]));
+    const query = spec.query ? validate(spec.query, Object.fromEntries(url.searchParams), 'query') : undefined;
+    const body = spec.body ? validate(spec.body, await readJsonBody(req), 'body') : undefined;
+    const handler = handlers[route.name] as (input: { params: unknown; query: unknown; body: unknown }) => unknown;
+    const result = handler({ params, query, body });
+    const payload = JSON.stringify(result);
+    res.writeHead(spec.status ?? 200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(payload),
+      'cache-control': 'no-store',
+    });
+    res.end(payload);
+  } catch (error) {
+    if (error instanceof RangeError) return sendError(res, badRequest(error.message));
+    const refusal = asGatewayError(error);
+    if (!(error instanceof GatewayError)) ctx.logger.error(`admin ${req.method ?? ''} ${url.pathname} failed`, error);
+    sendError(res, refusal);
+  }
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const raw = await readBody(req, ADMIN_BODY_LIMIT);
+  if (raw.length === 0) return {};
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    throw badRequest('The request body is not valid JSON.');
+  }
+}
+
+function validate(schema: z.ZodType, value: unknown, where: string): unknown {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.join('.');
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  throw badRequest(`Invalid ${where}: ${problems.join('; ')}`);
+}

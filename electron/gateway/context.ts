@@ -1,0 +1,31 @@
+// Everything a request handler may touch, assembled once at start-up by createGateway().
+import type { Dispatcher } from 'undici';
+import type { PriceBook } from '../pricing/price-book.js';
+import type { ProviderStore } from '../store/providers.js';
+import type { RequestLog } from '../store/request-log.js';
+import type { SettingsStore } from '../store/settings.js';
+import type { VirtualKeyStore } from '../store/virtual-keys.js';
+import type { PriceStore } from '../store/prices.js';
+import type { ContentStore } from '../store/content-store.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { Logger } from './logger.js';
+
+export interface GatewayContext {
+  keys: VirtualKeyStore;
+  providers: ProviderStore;
+  prices: PriceStore;
+  settings: SettingsStore;
+  requestLog: RequestLog;
+  content: ContentStore;
+  metrics: GatewayMetrics;
+  /** The price book in force; rebuilt when an admin changes a price. */
+  pricing: () => PriceBook;
+  reloadPricing: () => void;
+  tableVersion: string;
+  dispatcher: Dispatcher;
+  adminToken: string;
+  maxBodyBytes: number;
+  /** Epoch milliseconds; injected so tests can move time. */
+  clock: () => number;
+  logger: Logger;
+}

@@ -1,0 +1,492 @@
+// The hot path. One inference request, read top to bottom:
+//   read body → authenticate → parse → choose upstream → forward → relay (tapping the stream)
+//   → price → log.
+// Every request leaves exactly one log row, whether it was refused, failed, aborted or served.
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { errors as undiciErrors, type Dispatcher } from 'undici';
+import { inferenceRequestSchema, type InferenceRequest } from '../../shared/inference.js';
+import type { LogStatus } from '../../shared/schemas.js';
+import { costMicros, emptyUsage, type TokenUsage } from '../pricing/cost.js';
+import { isRecord } from '../store/content-store.js';
+import type { LogRecord } from '../store/request-log.js';
+import type { KeyIdentity } from '../store/virtual-keys.js';
+import type { GatewayContext } from './context.js';
+import { asGatewayError, badRequest, errorBody, GatewayError, sendError } from './errors.js';
+import { SseTap, toolNamesOf, usageFromMessage } from './sse-tap.js';
+
+export type Endpoint = 'messages' | 'count_tokens' | 'models';
+
+export interface InferenceRoute {
+  endpoint: Endpoint;
+  /** Path and query to request upstream, e.g. `/v1/messages?beta=true`. */
+  upstreamPath: string;
+}
+
+/** Headers that describe one connection, not the request (RFC 9110 §7.6.1), plus ones we recompute. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  // Asked for identity so the tap can read the stream; the client still gets exactly the upstream's bytes.
+  'accept-encoding',
+]);
+
+/** Headers that carry the caller's credentials: never forwarded upstream. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'x-tollgate-key', 'x-bf-vk']);
+
+/** Bodies above the Messages API's own 32 MB limit are refused before they are read. */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/** What is known about a request so far; becomes its log row. */
+interface Attempt {
+  requestId: string;
+  createdAt: number;
+  startedAt: number;
+  firstByteAt: number | null;
+  key: KeyIdentity | null;
+  request: InferenceRequest | null;
+  body: Buffer | null;
+  parsedBody: unknown;
+  sessionId: string | null;
+  stream: boolean;
+  statusCode: number;
+  status: LogStatus;
+  errorType: string | null;
+  errorMessage: string | null;
+  usage: TokenUsage;
+  usageEstimated: boolean;
+  responseModel: string | null;
+  stopReason: string | null;
+  toolNames: string[];
+  responseBytes: number;
+  upstreamRequestId: string | null;
+  responseMessage: unknown;
+}
+
+export async function handleInference(
+  ctx: GatewayContext,
+  route: InferenceRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const attempt: Attempt = {
+    requestId: `req_tg_${randomUUID().replaceAll('-', '')}`,
+    createdAt: ctx.clock(),
+    startedAt: performance.now(),
+    firstByteAt: null,
+    key: null,
+    request: null,
+    body: null,
+    parsedBody: undefined,
+    sessionId: headerValue(req.headers, 'x-claude-code-session-id'),
+    stream: false,
+    statusCode: 0,
+    status: 'success',
+    errorType: null,
+    errorMessage: null,
+    usage: emptyUsage(),
+    usageEstimated: false,
+    responseModel: null,
+    stopReason: null,
+    toolNames: [],
+    responseBytes: 0,
+    upstreamRequestId: null,
+    responseMessage: undefined,
+  };
+  const clientGone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) clientGone.abort();
+  });
+
+  try {
+    attempt.body = await readBody(req, ctx.maxBodyBytes);
+    attempt.key = authenticate(ctx, req.headers);
+    if (route.endpoint !== 'models') {
+      attempt.parsedBody = parseJson(attempt.body);
+      attempt.request = parseInferenceRequest(attempt.parsedBody);
+      attempt.stream = route.endpoint === 'messages' && attempt.request.stream === true;
+      attempt.sessionId ??= sessionFromMetadata(attempt.request);
+    }
+    const upstream = await forward(ctx, route, req, attempt.body, clientGone.signal);
+    await relay(ctx, upstream, res, attempt, clientGone.signal);
+  } catch (error) {
+    refuseOrFail(ctx, res, attempt, error, clientGone.signal.aborted);
+  } finally {
+    const record = toLogRecord(ctx, route, req, attempt);
+    ctx.requestLog.append(record);
+    ctx.metrics.observe(record);
+  }
+}
+
+// ---- authenticate ----------------------------------------------------------------------------------
+
+/** The virtual key a request presents: Tollgate's own headers first, then the standard Anthropic ones. */
+export function presentedKey(headers: IncomingHttpHeaders): string | null {
+  const explicit = headerValue(headers, 'x-tollgate-key') ?? headerValue(headers, 'x-bf-vk');
+  if (explicit) return explicit.trim();
+  const bearer = /^Bearer\s+(.+)$/i.exec(headerValue(headers, 'authorization') ?? '')?.[1]?.trim();
+  const apiKey = headerValue(headers, 'x-api-key')?.trim();
+  const candidates = [bearer, apiKey].filter((value): value is string => Boolean(value));
+  return candidates.find((value) => value.startsWith('sk-tg-')) ?? candidates[0] ?? null;
+}
+
+function authenticate(ctx: GatewayContext, headers: IncomingHttpHeaders): KeyIdentity | null {
+  const value = presentedKey(headers);
+  if (value === null) {
+    if (!ctx.settings.config.enforce_auth_on_inference) return null;
+    throw new GatewayError(
+      401,
+      'authentication_error',
+      'No Tollgate virtual key was sent. Set ANTHROPIC_AUTH_TOKEN to your sk-tg-… key (or send it in x-api-key or x-tollgate-key).',
+    );
+  }
+  const key = ctx.keys.identify(value);
+  if (!key) {
+    throw new GatewayError(
+      401,
+      'authentication_error',
+      `The key ${redact(value)} is not a Tollgate virtual key. Ask your Tollgate admin for a key (sk-tg-…) and set it as ANTHROPIC_AUTH_TOKEN.`,
+    );
+  }
+  if (!key.active) {
+    throw new GatewayError(
+      401,
+      'authentication_error',
+      `The Tollgate virtual key "${key.name}" has been revoked or disabled. Ask your Tollgate admin for a new key.`,
+    );
+  }
+  return key;
+}
+
+// ---- parse -----------------------------------------------------------------------------------------
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) throw badRequest('The request body is empty; send a JSON object with model, messages and max_tokens.');
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? error.message : 'unreadable';
+    throw badRequest(`The request body is not valid JSON (${reason}).`);
+  }
+}
+
+function parseInferenceRequest(value: unknown): InferenceRequest {
+  if (!isRecord(value)) throw badRequest('The request body must be a JSON object.');
+  const parsed = inferenceRequestSchema.safeParse(value);
+  if (!parsed.success) throw badRequest(parsed.error.issues.map((issue) => issue.message).join('; '));
+  return parsed.data;
+}
+
+/** Claude Code puts its session in metadata.user_id: `…_session_<uuid>`, or JSON with a session_id. */
+export function sessionFromMetadata(request: InferenceRequest): string | null {
+  const userId = request.metadata?.user_id;
+  if (!userId) return null;
+  if (userId.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(userId) as unknown;
+      if (isRecord(parsed) && typeof parsed.session_id === 'string') return parsed.session_id;
+    } catch {
+      // fall through to the legacy format
+    }
+  }
+  return /session_([0-9a-zA-Z-]+)/.exec(userId)?.[1] ?? null;
+}
+
+// ---- forward ---------------------------------------------------------------------------------------
+
+async function forward(
+  ctx: GatewayContext,
+  route: InferenceRoute,
+  req: IncomingMessage,
+  body: Buffer,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  const target = ctx.providers.target('anthropic');
+  if (!target.apiKey) {
+    throw new GatewayError(
+      500,
+      'api_error',
+      'Tollgate has no Anthropic API key to forward with. The admin can add one with POST /api/providers or start the gateway with ANTHROPIC_API_KEY set.',
+      { 'x-should-retry': 'false' },
+    );
+  }
+  const base = new URL(target.baseUrl);
+  const headers = upstreamHeaders(req.headers, target.apiKey);
+  try {
+    return await ctx.dispatcher.request({
+      origin: base.origin,
+      path: base.pathname.replace(/\/$/, '') + route.upstreamPath,
+      method: req.method === 'GET' ? 'GET' : 'POST',
+      headers,
+      body: req.method === 'GET' ? null : body,
+      signal,
+    });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw new GatewayError(
+      502,
+      'api_error',
+      `Tollgate could not reach the Anthropic API at ${base.origin}: ${describeNetworkError(error)}.`,
+    );
+  }
+}
+
+export function upstreamHeaders(incoming: IncomingHttpHeaders, apiKey: string): Record<string, string | string[]> {
+  const connectionScoped = new Set(
+    (headerValue(incoming, 'connection') ?? '').split(',').map((name) => name.trim().toLowerCase()),
+  );
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || CREDENTIAL_HEADERS.has(name) || connectionScoped.has(name)) continue;
+    if (name.startsWith('x-tollgate-')) continue;
+    headers[name] = value;
+  }
+  headers['x-api-key'] = apiKey;
+  headers['accept-encoding'] = 'identity';
+  return headers;
+}
+
+// ---- relay -----------------------------------------------------------------------------------------
+
+/** Streams the upstream answer to the client with backpressure, tapping it for the log. */
+async function relay(
+  ctx: GatewayContext,
+  upstream: Dispatcher.ResponseData,
+  res: ServerResponse,
+  attempt: Attempt,
+  clientGone: AbortSignal,
+): Promise<void> {
+  attempt.statusCode = upstream.statusCode;
+  attempt.upstreamRequestId = headerValue(upstream.headers, 'request-id');
+  const isSse = (headerValue(upstream.headers, 'content-type') ?? '').startsWith('text/event-stream');
+  const tap = isSse ? new SseTap(shouldCapture(ctx, attempt)) : null;
+  const jsonChunks: Buffer[] = [];
+
+  res.writeHead(upstream.statusCode, responseHeaders(upstream.headers, attempt.requestId));
+  const send = async (bytes: Buffer): Promise<void> => {
+    if (bytes.length === 0) return;
+    attempt.firstByteAt ??= performance.now();
+    attempt.responseBytes += bytes.length;
+    if (!res.write(bytes)) await drained(res, clientGone);
+  };
+
+  try {
+    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+      if (tap) await send(tap.push(chunk));
+      else {
+        jsonChunks.push(chunk);
+        await send(chunk);
+      }
+    }
+    if (tap) await send(tap.takeRemainder());
+    res.end();
+  } catch (error) {
+    if (clientGone.aborted) throw error;
+    // The upstream broke off mid-answer: close the client's stream with a well-formed error event.
+    const message = `The Anthropic API connection failed mid-response: ${describeNetworkError(error)}. Retry the request.`;
+    attempt.status = 'error';
+    attempt.errorType = 'api_error';
+    attempt.errorMessage = message;
+    if (tap) {
+      tap.takeRemainder();
+      res.end(`event: error\ndata: ${errorBody('api_error', message, attempt.requestId)}\n\n`);
+    } else {
+      res.destroy();
+    }
+  } finally {
+    if (tap) summariseStream(attempt, tap);
+    else summariseJson(attempt, Buffer.concat(jsonChunks));
+  }
+}
+
+function summariseStream(attempt: Attempt, tap: SseTap): void {
+  const summary = tap.summary();
+  attempt.usage = summary.usage;
+  attempt.usageEstimated = summary.usageEstimated;
+  attempt.stopReason = summary.stopReason;
+  attempt.toolNames = summary.toolNames;
+  attempt.responseModel = summary.model;
+  attempt.responseMessage = summary.message;
+  if (summary.streamError && attempt.status === 'success') {
+    attempt.status = 'error';
+    attempt.errorType = summary.streamError.type;
+    attempt.errorMessage = summary.streamError.message;
+  }
+}
+
+function summariseJson(attempt: Attempt, body: Buffer): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    parsed = undefined;
+  }
+  if (attempt.statusCode >= 400) {
+    attempt.status = 'error';
+    const error = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : null;
+    attempt.errorType = typeof error?.type === 'string' ? error.type : `http_${attempt.statusCode}`;
+    attempt.errorMessage = typeof error?.message === 'string' ? error.message : null;
+    return;
+  }
+  if (!isRecord(parsed)) return;
+  if (parsed.type === 'message') {
+    attempt.usage = usageFromMessage(parsed);
+    attempt.stopReason = typeof parsed.stop_reason === 'string' ? parsed.stop_reason : null;
+    attempt.toolNames = toolNamesOf(parsed);
+    attempt.responseModel = typeof parsed.model === 'string' ? parsed.model : null;
+    attempt.responseMessage = parsed;
+  }
+}
+
+function responseHeaders(headers: Dispatcher.ResponseData['headers'], requestId: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || (HOP_BY_HOP.has(name) && name !== 'content-length')) continue;
+    out[name] = value;
+  }
+  out['x-tollgate-request-id'] = requestId;
+  return out;
+}
+
+function drained(res: ServerResponse, clientGone: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      clientGone.removeEventListener('abort', done);
+      resolve();
+    };
+    res.once('drain', done);
+    clientGone.addEventListener('abort', done, { once: true });
+  });
+}
+
+// ---- refuse, price, log ----------------------------------------------------------------------------
+
+function refuseOrFail(
+  ctx: GatewayContext,
+  res: ServerResponse,
+  attempt: Attempt,
+  error: unknown,
+  clientAborted: boolean,
+): void {
+  if (clientAborted) {
+    attempt.status = 'aborted';
+    attempt.statusCode = 499;
+    attempt.errorType = 'client_closed_request';
+    attempt.errorMessage = 'The client disconnected before the response was complete.';
+    return;
+  }
+  const refusal = asGatewayError(error);
+  if (!(error instanceof GatewayError)) ctx.logger.error(`request ${attempt.requestId} failed`, error);
+  attempt.status = refusal.status === 401 || refusal.status === 413 || refusal.status === 400 ? 'blocked' : 'error';
+  attempt.statusCode = refusal.status;
+  attempt.errorType = refusal.type;
+  attempt.errorMessage = refusal.message;
+  sendError(res, refusal, attempt.requestId);
+}
+
+function shouldCapture(ctx: GatewayContext, attempt: Attempt): boolean {
+  return ctx.settings.config.capture_content && (attempt.key?.captureContent ?? true);
+}
+
+function toLogRecord(ctx: GatewayContext, route: InferenceRoute, req: IncomingMessage, attempt: Attempt): LogRecord {
+  const model = attempt.responseModel ?? attempt.request?.model ?? null;
+  const billable = route.endpoint === 'messages' && model !== null;
+  const price = billable ? ctx.pricing().resolve(model, attempt.createdAt) : null;
+  const capture = route.endpoint === 'messages' && attempt.request !== null && shouldCapture(ctx, attempt);
+  const finishedAt = performance.now();
+  return {
+    request_id: attempt.requestId,
+    created_at: attempt.createdAt,
+    virtual_key_id: attempt.key?.id ?? null,
+    virtual_key_name: attempt.key?.name ?? null,
+    session_id: attempt.sessionId,
+    client: headerValue(req.headers, 'user-agent'),
+    method: req.method ?? 'GET',
+    path: req.url ?? '',
+    endpoint: route.endpoint,
+    model,
+    provider: 'anthropic',
+    status: attempt.status,
+    status_code: attempt.statusCode,
+    error_type: attempt.errorType,
+    error_message: attempt.errorMessage,
+    stream: attempt.stream,
+    usage: attempt.usage,
+    cost_micros: price ? costMicros(price.version, attempt.usage) : 0,
+    cost_estimated: (price?.estimated ?? false) || attempt.usageEstimated,
+    price_id: price?.version.id ?? null,
+    latency_ms: Math.round(finishedAt - attempt.startedAt),
+    ttfb_ms: attempt.firstByteAt === null ? null : Math.round(attempt.firstByteAt - attempt.startedAt),
+    stop_reason: attempt.stopReason,
+    tool_names: attempt.toolNames,
+    request_bytes: attempt.body?.length ?? 0,
+    response_bytes: attempt.responseBytes,
+    upstream_request_id: attempt.upstreamRequestId,
+    ...(capture && { content: { request: attempt.parsedBody, response: attempt.responseMessage } }),
+  };
+}
+
+// ---- helpers ---------------------------------------------------------------------------------------
+
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = (): GatewayError =>
+    new GatewayError(
+      413,
+      'request_too_large',
+      `The request body is larger than Tollgate's limit of ${Math.round(limit / 1024 / 1024)} MB. Shorten the conversation or attachments.`,
+      { connection: 'close' },
+    );
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      req.resume(); // discard the body rather than reset the connection, so the client reads the refusal
+      reject(tooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.resume();
+      reject(tooLarge());
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, size)));
+    req.once('error', reject);
+  });
+}
+
+export function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | null {
+  const value = headers[name];
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value ?? null;
+}
+
+function redact(secret: string): string {
+  return secret.length <= 10 ? '(hidden)' : `${secret.slice(0, 6)}…${secret.slice(-4)}`;
+}
+
+function describeNetworkError(error: unknown): string {
+  if (error instanceof undiciErrors.UndiciError) return error.message;
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const cause = error.cause instanceof Error ? error.cause.message : null;
+    return [code, cause ?? error.message].filter(Boolean).join(' ');
+  }
+  return 'unknown error';
+}

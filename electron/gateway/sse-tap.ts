@@ -1,0 +1,257 @@
+// Watches an Anthropic SSE stream on its way to the client. It hands bytes on as soon as an event is
+// complete (so a failure mid-stream can still be closed with a well-formed error event), and reads
+// from the events what the log needs: usage, stop reason, tool names and the reassembled message.
+import type { TokenUsage } from '../pricing/cost.js';
+import { emptyUsage } from '../pricing/cost.js';
+import { isRecord } from '../store/content-store.js';
+
+export interface TapSummary {
+  usage: TokenUsage;
+  /** True when output tokens were estimated from streamed text because the final usage never came. */
+  usageEstimated: boolean;
+  stopReason: string | null;
+  toolNames: string[];
+  model: string | null;
+  /** The message the events describe, as a non-streaming response would have returned it. */
+  message: Record<string, unknown> | null;
+  /** An `error` event the upstream sent inside the stream. */
+  streamError: { type: string; message: string } | null;
+  completed: boolean;
+}
+
+const CHARS_PER_TOKEN_ESTIMATE = 4;
+
+export class SseTap {
+  private pending: Buffer = Buffer.alloc(0);
+  private readonly decoder = new TextDecoder();
+  private readonly usage: TokenUsage = emptyUsage();
+  private sawFinalUsage = false;
+  private streamedChars = 0;
+  private stopReason: string | null = null;
+  private readonly toolNames: string[] = [];
+  private model: string | null = null;
+  private message: Record<string, unknown> | null = null;
+  private readonly blocks: Record<string, unknown>[] = [];
+  private readonly partialJson = new Map<number, string>();
+  private streamError: TapSummary['streamError'] = null;
+  private completed = false;
+
+  constructor(private readonly reassemble: boolean) {}
+
+  /** Takes upstream bytes; returns the bytes of every event now complete, to forward to the client. */
+  push(chunk: Buffer): Buffer {
+    const data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    const end = lastEventEnd(data);
+    if (end === 0) {
+      this.pending = data;
+      return EMPTY;
+    }
+    this.pending = end === data.length ? EMPTY : data.subarray(end);
+    const complete = data.subarray(0, end);
+    this.readEvents(this.decoder.decode(complete, { stream: true }));
+    return complete;
+  }
+
+  /** Bytes of an unfinished event at the end of the stream. */
+  takeRemainder(): Buffer {
+    const rest = this.pending;
+    this.pending = EMPTY;
+    if (rest.length) this.readEvents(this.decoder.decode(rest) + '\n\n');
+    return rest;
+  }
+
+  /** Whether the last forwarded byte ended an event, i.e. a new event can be appended cleanly. */
+  get atEventBoundary(): boolean {
+    return this.pending.length === 0;
+  }
+
+  summary(): TapSummary {
+    const usage = { ...this.usage };
+    let usageEstimated = false;
+    if (!this.sawFinalUsage && this.streamedChars > 0) {
+      usage.output_tokens = Math.max(usage.output_tokens, Math.ceil(this.streamedChars / CHARS_PER_TOKEN_ESTIMATE));
+      usageEstimated = true;
+    }
+    return {
+      usage,
+      usageEstimated,
+      stopReason: this.stopReason,
+      toolNames: [...this.toolNames],
+      model: this.model,
+      message: this.message && { ...this.message, content: this.blocks, stop_reason: this.stopReason, usage: toApiUsage(usage) },
+      streamError: this.streamError,
+      completed: this.completed,
+    };
+  }
+
+  private readEvents(text: string): void {
+    for (const raw of text.split(/\r?\n\r?\n/)) {
+      if (!raw) continue;
+      let data = '';
+      for (const line of raw.split(/\r?\n/)) {
+        if (line.startsWith('data:')) data += (data ? '\n' : '') + line.slice(line[5] === ' ' ? 6 : 5);
+      }
+      if (!data) continue;
+      let event: unknown;
+      try {
+        event = JSON.parse(data);
+      } catch {
+        continue; // not ours to judge: the client gets the bytes as sent
+      }
+      if (isRecord(event)) this.onEvent(event);
+    }
+  }
+
+  private onEvent(event: Record<string, unknown>): void {
+    switch (event.type) {
+      case 'message_start': {
+        const message = event.message;
+        if (!isRecord(message)) return;
+        if (typeof message.model === 'string') this.model = message.model;
+        if (isRecord(message.usage)) mergeUsage(this.usage, message.usage);
+        if (this.reassemble) this.message = { ...message };
+        return;
+      }
+      case 'content_block_start': {
+        const block = event.content_block;
+        if (!isRecord(block)) return;
+        if ((block.type === 'tool_use' || block.type === 'server_tool_use') && typeof block.name === 'string') {
+          this.toolNames.push(block.name);
+        }
+        if (this.reassemble && typeof event.index === 'number') this.blocks[event.index] = { ...block };
+        return;
+      }
+      case 'content_block_delta':
+        this.onDelta(event);
+        return;
+      case 'content_block_stop': {
+        if (!this.reassemble || typeof event.index !== 'number') return;
+        const json = this.partialJson.get(event.index);
+        const block = this.blocks[event.index];
+        if (json !== undefined && block) {
+          try {
+            block.input = JSON.parse(json || '{}') as unknown;
+          } catch {
+            block.input = json;
+          }
+          this.partialJson.delete(event.index);
+        }
+        return;
+      }
+      case 'message_delta': {
+        const delta = event.delta;
+        if (isRecord(delta) && typeof delta.stop_reason === 'string') this.stopReason = delta.stop_reason;
+        if (isRecord(event.usage)) {
+          mergeUsage(this.usage, event.usage);
+          this.sawFinalUsage = true;
+        }
+        return;
+      }
+      case 'message_stop':
+        this.completed = true;
+        return;
+      case 'error': {
+        const error = event.error;
+        if (isRecord(error)) {
+          this.streamError = { type: String(error.type ?? 'api_error'), message: String(error.message ?? '') };
+        }
+        return;
+      }
+    }
+  }
+
+  private onDelta(event: Record<string, unknown>): void {
+    const delta = event.delta;
+    if (!isRecord(delta) || typeof event.index !== 'number') return;
+    const piece =
+      typeof delta.text === 'string'
+        ? delta.text
+        : typeof delta.thinking === 'string'
+          ? delta.thinking
+          : typeof delta.partial_json === 'string'
+            ? delta.partial_json
+            : '';
+    this.streamedChars += piece.length;
+    if (!this.reassemble) return;
+    const block = this.blocks[event.index];
+    if (!block) return;
+    switch (delta.type) {
+      case 'text_delta':
+        block.text = String(block.text ?? '') + piece;
+        return;
+      case 'thinking_delta':
+        block.thinking = String(block.thinking ?? '') + piece;
+        return;
+      case 'signature_delta':
+        block.signature = delta.signature;
+        return;
+      case 'input_json_delta':
+        this.partialJson.set(event.index, (this.partialJson.get(event.index) ?? '') + piece);
+        return;
+      case 'citations_delta':
+        block.citations = [...(Array.isArray(block.citations) ? block.citations : []), delta.citation];
+        return;
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+const LF_LF = Buffer.from('\n\n');
+const CRLF_CRLF = Buffer.from('\r\n\r\n');
+
+function lastEventEnd(data: Buffer): number {
+  const lf = data.lastIndexOf(LF_LF);
+  const crlf = data.lastIndexOf(CRLF_CRLF);
+  return Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 4);
+}
+
+const count = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+
+/**
+ * Folds an API `usage` object into ours. Stream usage is cumulative, so the larger figure wins:
+ * a later event that omits or zeroes a count never erases what message_start reported.
+ */
+export function mergeUsage(target: TokenUsage, usage: Record<string, unknown>): void {
+  const keep = (current: number, next: unknown): number => Math.max(current, count(next) ?? 0);
+  target.input_tokens = keep(target.input_tokens, usage.input_tokens);
+  target.output_tokens = keep(target.output_tokens, usage.output_tokens);
+  target.cache_creation_input_tokens = keep(target.cache_creation_input_tokens, usage.cache_creation_input_tokens);
+  target.cache_read_input_tokens = keep(target.cache_read_input_tokens, usage.cache_read_input_tokens);
+  const split = usage.cache_creation;
+  if (isRecord(split)) {
+    const fiveMinute = count(split.ephemeral_5m_input_tokens);
+    const oneHour = count(split.ephemeral_1h_input_tokens);
+    if (fiveMinute !== undefined) target.cache_creation_5m_input_tokens = keep(target.cache_creation_5m_input_tokens ?? 0, fiveMinute);
+    if (oneHour !== undefined) target.cache_creation_1h_input_tokens = keep(target.cache_creation_1h_input_tokens ?? 0, oneHour);
+  }
+  const serverTools = usage.server_tool_use;
+  if (isRecord(serverTools)) {
+    target.web_search_requests = keep(target.web_search_requests ?? 0, serverTools.web_search_requests);
+  }
+}
+
+export function usageFromMessage(message: unknown): TokenUsage {
+  const usage = emptyUsage();
+  if (isRecord(message) && isRecord(message.usage)) mergeUsage(usage, message.usage);
+  return usage;
+}
+
+function toApiUsage(usage: TokenUsage): Record<string, unknown> {
+  return {
+    input_tokens: usage.input_tokens,
+    output_tokens: usage.output_tokens,
+    cache_creation_input_tokens: usage.cache_creation_input_tokens,
+    cache_read_input_tokens: usage.cache_read_input_tokens,
+  };
+}
+
+/** Tool names from a non-streaming response's content blocks. */
+export function toolNamesOf(message: unknown): string[] {
+  if (!isRecord(message) || !Array.isArray(message.content)) return [];
+  return message.content.flatMap((block: unknown) =>
+    isRecord(block) && (block.type === 'tool_use' || block.type === 'server_tool_use') && typeof block.name === 'string'
+      ? [block.name]
+      : [],
+  );
+}

@@ -1,0 +1,9 @@
+// Append-only list of schema migrations; the position in this list is the schema version.
+import initial from './0001-initial.js';
+
+export interface Migration {
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [{ name: '0001-initial', sql: initial }];

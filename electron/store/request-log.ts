@@ -1,0 +1,355 @@
+// The request log: one row per request, blocked or not. Rows are queued by the hot path and written in
+// batches, one transaction each, off the request's critical path; close() drains the queue so a
+// clean shutdown loses nothing.
+import type { LogEntry, LogQuery, LogStatus } from '../../shared/schemas.js';
+import { microsToUsd, type TokenUsage } from '../pricing/cost.js';
+import { priceVersionLabel } from '../pricing/price-book.js';
+import type { ContentStore } from './content-store.js';
+import type { Db } from './database.js';
+import { iso } from './time.js';
+
+export interface LogRecord {
+  request_id: string;
+  created_at: number;
+  virtual_key_id: string | null;
+  virtual_key_name: string | null;
+  session_id: string | null;
+  client: string | null;
+  method: string;
+  path: string;
+  endpoint: string;
+  model: string | null;
+  provider: string | null;
+  status: LogStatus;
+  status_code: number;
+  error_type: string | null;
+  error_message: string | null;
+  stream: boolean;
+  usage: TokenUsage;
+  cost_micros: number;
+  cost_estimated: boolean;
+  price_id: number | null;
+  latency_ms: number;
+  ttfb_ms: number | null;
+  stop_reason: string | null;
+  tool_names: string[];
+  request_bytes: number;
+  response_bytes: number;
+  upstream_request_id: string | null;
+  /** Present when content capture applies: the parsed request body and the response message. */
+  content?: { request: unknown; response: unknown };
+}
+
+interface LogRow {
+  id: number;
+  request_id: string;
+  created_at: number;
+  virtual_key_id: string | null;
+  virtual_key_name: string | null;
+  session_id: string | null;
+  client: string | null;
+  method: string;
+  path: string;
+  endpoint: string;
+  model: string | null;
+  provider: string | null;
+  status: LogStatus;
+  status_code: number;
+  error_type: string | null;
+  error_message: string | null;
+  stream: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_tokens: number;
+  cache_creation_5m_tokens: number;
+  cache_creation_1h_tokens: number;
+  cache_read_tokens: number;
+  cost_micros: number;
+  cost_estimated: number;
+  price_id: number | null;
+  latency_ms: number;
+  ttfb_ms: number | null;
+  stop_reason: string | null;
+  tool_names: string | null;
+  request_bytes: number;
+  response_bytes: number;
+  upstream_request_id: string | null;
+  price_model: string | null;
+  price_source: 'builtin' | 'override' | null;
+  price_effective_from: number | null;
+  has_content: number;
+}
+
+export interface RequestLogOptions {
+  /** Flush when this many rows are queued… */
+  batchSize?: number;
+  /** …or this long after the first queued row. */
+  flushDelayMs?: number;
+  onFlushError?: (error: unknown) => void;
+}
+
+const SELECT_ENTRY = `
+  SELECT l.*, p.model AS price_model, p.source AS price_source, p.effective_from AS price_effective_from,
+         EXISTS (SELECT 1 FROM request_content c WHERE c.log_id = l.id) AS has_content
+  FROM request_logs l LEFT JOIN prices p ON p.id = l.price_id`;
+
+export class RequestLog {
+  private queue: LogRecord[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private readonly insert;
+  private readonly touchKey;
+  private readonly byId;
+  private readonly sessionSummary;
+  private readonly deleteBefore;
+  private readonly batchSize: number;
+  private readonly flushDelayMs: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly content: ContentStore,
+    private readonly options: RequestLogOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 256;
+    this.flushDelayMs = options.flushDelayMs ?? 20;
+    this.insert = db.prepare(
+      `INSERT INTO request_logs (request_id, created_at, virtual_key_id, virtual_key_name, session_id, client, method, path,
+         endpoint, model, provider, status, status_code, error_type, error_message, stream, input_tokens, output_tokens,
+         cache_creation_tokens, cache_creation_5m_tokens, cache_creation_1h_tokens, cache_read_tokens, cost_micros,
+         cost_estimated, price_id, latency_ms, ttfb_ms, stop_reason, tool_names, request_bytes, response_bytes, upstream_request_id)
+       VALUES (@request_id, @created_at, @virtual_key_id, @virtual_key_name, @session_id, @client, @method, @path,
+         @endpoint, @model, @provider, @status, @status_code, @error_type, @error_message, @stream, @input_tokens, @output_tokens,
+         @cache_creation_tokens, @cache_creation_5m_tokens, @cache_creation_1h_tokens, @cache_read_tokens, @cost_micros,
+         @cost_estimated, @price_id, @latency_ms, @ttfb_ms, @stop_reason, @tool_names, @request_bytes, @response_bytes, @upstream_request_id)`,
+    );
+    this.touchKey = db.prepare(
+      'UPDATE virtual_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?',
+    );
+    this.byId = db.prepare<[number], LogRow>(`${SELECT_ENTRY} WHERE l.id = ?`);
+    this.sessionSummary = db.prepare<
+      [string],
+      {
+        requests: number;
+        first_at: number | null;
+        last_at: number | null;
+        input_tokens: number;
+        output_tokens: number;
+        cache_creation_input_tokens: number;
+        cache_read_input_tokens: number;
+        cost_micros: number;
+      }
+    >(
+      `SELECT count(*) AS requests, min(created_at) AS first_at, max(created_at) AS last_at,
+              coalesce(sum(input_tokens), 0) AS input_tokens, coalesce(sum(output_tokens), 0) AS output_tokens,
+              coalesce(sum(cache_creation_tokens), 0) AS cache_creation_input_tokens,
+              coalesce(sum(cache_read_tokens), 0) AS cache_read_input_tokens,
+              coalesce(sum(cost_micros), 0) AS cost_micros
+       FROM request_logs WHERE session_id = ?`,
+    );
+    this.deleteBefore = db.prepare('DELETE FROM request_logs WHERE created_at < ?');
+  }
+
+  /** Queues a row; it reaches the database within flushDelayMs, or at once when the batch is full. */
+  append(record: LogRecord): void {
+    this.queue.push(record);
+    if (this.queue.length >= this.batchSize) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.flushDelayMs);
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Writes every queued row in one transaction. Synchronous, so it is safe at exit. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    try {
+      this.writeBatch(batch);
+    } catch (error) {
+      // Keep the rows: the next flush retries them rather than dropping usage on a transient error.
+      this.queue = batch.concat(this.queue);
+      this.timer ??= setTimeout(() => this.flush(), 1000);
+      this.options.onFlushError?.(error);
+    }
+  }
+
+  close(): void {
+    this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private writeBatch(batch: readonly LogRecord[]): void {
+    this.db.transaction(() => {
+      const lastUse = new Map<string, number>();
+      for (const record of batch) {
+        const { lastInsertRowid } = this.insert.run(toRow(record));
+        if (record.content) {
+          this.content.save(Number(lastInsertRowid), record.content.request, record.content.response, record.created_at);
+        }
+        if (record.virtual_key_id !== null) {
+          lastUse.set(record.virtual_key_id, Math.max(lastUse.get(record.virtual_key_id) ?? 0, record.created_at));
+        }
+      }
+      for (const [keyId, at] of lastUse) this.touchKey.run(at, keyId);
+    })();
+  }
+
+  query(query: LogQuery): { logs: LogEntry[]; next_cursor: string | null; has_more: boolean } {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    const add = (clause: string, value: string | number): void => {
+      where.push(clause);
+      params.push(value);
+    };
+    if (query.vk !== undefined) add('(l.virtual_key_id = ? )', query.vk);
+    if (query.model !== undefined) add('l.model = ?', query.model);
+    if (typeof query.status === 'number') add('l.status_code = ?', query.status);
+    else if (query.status !== undefined) add('l.status = ?', query.status);
+    if (query.session !== undefined) add('l.session_id = ?', query.session);
+    if (query.start !== undefined) add('l.created_at >= ?', toMs(query.start));
+    if (query.end !== undefined) add('l.created_at < ?', toMs(query.end));
+    if (query.cursor !== undefined) add('l.id < ?', decodeCursor(query.cursor));
+    const sql = `${SELECT_ENTRY} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY l.id DESC LIMIT ?`;
+    const rows = this.db.prepare<(string | number)[], LogRow>(sql).all(...params, query.limit + 1);
+    const has_more = rows.length > query.limit;
+    const page = rows.slice(0, query.limit).map(toEntry);
+    const last = page.at(-1);
+    return { logs: page, has_more, next_cursor: has_more && last ? String(last.id) : null };
+  }
+
+  get(id: number): { log: LogEntry; request: unknown; response: unknown } | null {
+    const row = this.byId.get(id);
+    if (!row) return null;
+    const content = this.content.load(id);
+    return { log: toEntry(row), request: content?.request ?? null, response: content?.response ?? null };
+  }
+
+  session(sessionId: string) {
+    const row = this.sessionSummary.get(sessionId);
+    if (!row || row.requests === 0 || row.first_at === null || row.last_at === null) return null;
+    const prompt = row.input_tokens + row.cache_creation_input_tokens + row.cache_read_input_tokens;
+    return {
+      session_id: sessionId,
+      requests: row.requests,
+      first_at: iso(row.first_at),
+      last_at: iso(row.last_at),
+      input_tokens: row.input_tokens,
+      output_tokens: row.output_tokens,
+      cache_creation_input_tokens: row.cache_creation_input_tokens,
+      cache_read_input_tokens: row.cache_read_input_tokens,
+      cache_read_share: prompt === 0 ? 0 : row.cache_read_input_tokens / prompt,
+      cost: microsToUsd(row.cost_micros),
+    };
+  }
+
+  /** Deletes rows older than the retention window, then the content only they referred to. */
+  prune(retentionDays: number, now: number): { rows: number; blobs: number } {
+    if (retentionDays <= 0) return { rows: 0, blobs: 0 };
+    this.flush();
+    return this.db.transaction(() => {
+      const rows = this.deleteBefore.run(now - retentionDays * 86_400_000).changes;
+      return { rows, blobs: rows > 0 ? this.content.prune() : 0 };
+    })();
+  }
+}
+
+function toRow(record: LogRecord): Record<string, string | number | null> {
+  const { usage } = record;
+  return {
+    request_id: record.request_id,
+    created_at: record.created_at,
+    virtual_key_id: record.virtual_key_id,
+    virtual_key_name: record.virtual_key_name,
+    session_id: record.session_id,
+    client: record.client,
+    method: record.method,
+    path: record.path,
+    endpoint: record.endpoint,
+    model: record.model,
+    provider: record.provider,
+    status: record.status,
+    status_code: record.status_code,
+    error_type: record.error_type,
+    error_message: record.error_message,
+    stream: record.stream ? 1 : 0,
+    input_tokens: usage.input_tokens,
+    output_tokens: usage.output_tokens,
+    cache_creation_tokens: usage.cache_creation_input_tokens,
+    cache_creation_5m_tokens: usage.cache_creation_5m_input_tokens ?? usage.cache_creation_input_tokens,
+    cache_creation_1h_tokens: usage.cache_creation_1h_input_tokens ?? 0,
+    cache_read_tokens: usage.cache_read_input_tokens,
+    cost_micros: record.cost_micros,
+    cost_estimated: record.cost_estimated ? 1 : 0,
+    price_id: record.price_id,
+    latency_ms: record.latency_ms,
+    ttfb_ms: record.ttfb_ms,
+    stop_reason: record.stop_reason,
+    tool_names: record.tool_names.length ? JSON.stringify(record.tool_names) : null,
+    request_bytes: record.request_bytes,
+    response_bytes: record.response_bytes,
+    upstream_request_id: record.upstream_request_id,
+  };
+}
+
+function toEntry(row: LogRow): LogEntry {
+  return {
+    id: row.id,
+    request_id: row.request_id,
+    timestamp: iso(row.created_at),
+    created_at_ms: row.created_at,
+    virtual_key_id: row.virtual_key_id,
+    virtual_key_name: row.virtual_key_name,
+    session_id: row.session_id,
+    client: row.client,
+    method: row.method,
+    path: row.path,
+    endpoint: row.endpoint,
+    model: row.model,
+    provider: row.provider,
+    status: row.status,
+    status_code: row.status_code,
+    error_type: row.error_type,
+    error_message: row.error_message,
+    stream: row.stream === 1,
+    input_tokens: row.input_tokens,
+    output_tokens: row.output_tokens,
+    cache_creation_input_tokens: row.cache_creation_tokens,
+    cache_creation_5m_input_tokens: row.cache_creation_5m_tokens,
+    cache_creation_1h_input_tokens: row.cache_creation_1h_tokens,
+    cache_read_input_tokens: row.cache_read_tokens,
+    cost: microsToUsd(row.cost_micros),
+    cost_micros: row.cost_micros,
+    cost_estimated: row.cost_estimated === 1,
+    price_version:
+      row.price_id !== null && row.price_model !== null && row.price_source !== null && row.price_effective_from !== null
+        ? priceVersionLabel({
+            id: row.price_id,
+            model: row.price_model,
+            source: row.price_source,
+            effective_from: row.price_effective_from,
+          })
+        : null,
+    latency_ms: row.latency_ms,
+    ttfb_ms: row.ttfb_ms,
+    stop_reason: row.stop_reason,
+    tool_names: row.tool_names ? (JSON.parse(row.tool_names) as string[]) : [],
+    request_bytes: row.request_bytes,
+    response_bytes: row.response_bytes,
+    upstream_request_id: row.upstream_request_id,
+    has_content: row.has_content === 1,
+  };
+}
+
+function toMs(value: number | string): number {
+  return typeof value === 'number' ? value : Date.parse(value);
+}
+
+function decodeCursor(cursor: string): number {
+  const id = Number(cursor);
+  if (!Number.isSafeInteger(id) || id < 0) throw new RangeError(`cursor "${cursor}" is not one this API returned`);
+  return id;
+}
