@@ -153,7 +153,10 @@ export class SseTap {
       case 'error': {
         const error = event.error;
         if (isRecord(error)) {
-          this.streamError = { type: String(error.type ?? 'api_error'), message: String(error.message ?? '') };
+          this.streamError = {
+            type: typeof error.type === 'string' ? error.type : 'api_error',
+            message: typeof error.message === 'string' ? error.message : '',
+          };
         }
         return;
       }
@@ -177,10 +180,10 @@ export class SseTap {
     if (!block) return;
     switch (delta.type) {
       case 'text_delta':
-        block.text = String(block.text ?? '') + piece;
+        block.text = textOf(block.text) + piece;
         return;
       case 'thinking_delta':
-        block.thinking = String(block.thinking ?? '') + piece;
+        block.thinking = textOf(block.thinking) + piece;
         return;
       case 'signature_delta':
         block.signature = delta.signature;
@@ -189,11 +192,13 @@ export class SseTap {
         this.partialJson.set(event.index, (this.partialJson.get(event.index) ?? '') + piece);
         return;
       case 'citations_delta':
-        block.citations = [...(Array.isArray(block.citations) ? block.citations : []), delta.citation];
+        block.citations = [...(Array.isArray(block.citations) ? (block.citations as unknown[]) : []), delta.citation];
         return;
     }
   }
 }
+
+const textOf = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 const EMPTY = Buffer.alloc(0);
 const LF_LF = Buffer.from('\n\n');
