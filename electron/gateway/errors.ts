@@ -49,7 +49,7 @@ export function sendError(res: ServerResponse, error: GatewayError, requestId?: 
   res.writeHead(error.status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
-    ...(requestId && { 'request-id': requestId }),
+    ...(requestId && { 'request-id': requestId, 'x-tollgate-request-id': requestId }),
     ...error.headers,
   });
   res.end(body);

@@ -21,7 +21,7 @@ import type { GatewayContext } from './context.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
 import { MAX_BODY_BYTES } from './proxy.js';
-import { createGatewayServer } from './server.js';
+import { createGatewayServer, trackConnections } from './server.js';
 
 export interface GatewayOptions {
   dataDir: string;
@@ -123,6 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const sweepTimer = setInterval(sweep, RETENTION_SWEEP_MS).unref();
 
   const server = createGatewayServer(context);
+  const connections = trackConnections(server);
   const host = options.host ?? '127.0.0.1';
   await listen(server, host, options.port ?? 8787).catch((error: unknown) => {
     clearInterval(sweepTimer);
@@ -133,7 +134,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   let closing: Promise<void> | null = null;
   const close = (graceMs = 30_000): Promise<void> => {
-    closing ??= shutdown(server, db, context, sweepTimer, graceMs);
+    closing ??= shutdown(server, connections, db, context, sweepTimer, graceMs);
     return closing;
   };
 
@@ -154,12 +155,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
-async function shutdown(server: Server, db: Db, context: GatewayContext, sweepTimer: NodeJS.Timeout, graceMs: number) {
+async function shutdown(
+  server: Server,
+  connections: { closeIdle(): void },
+  db: Db,
+  context: GatewayContext,
+  sweepTimer: NodeJS.Timeout,
+  graceMs: number,
+): Promise<void> {
   clearInterval(sweepTimer);
   const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
+  // Keep-alive connections go idle as their last request finishes; close each as soon as it does.
+  connections.closeIdle();
+  const idleSweep = setInterval(() => connections.closeIdle(), 25);
   const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
-  if ((await Promise.race([drained, deadline])) === 'timeout') {
+  const outcome = await Promise.race([drained, deadline]);
+  clearInterval(idleSweep);
+  if (outcome === 'timeout') {
     context.logger.warn(`requests still running after ${graceMs} ms; closing their connections`);
     server.closeAllConnections();
     // Let the aborted handlers write their rows before the queue is drained.

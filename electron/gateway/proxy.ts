@@ -16,12 +16,14 @@ import type { GatewayContext } from './context.js';
 import { asGatewayError, badRequest, errorBody, GatewayError, sendError } from './errors.js';
 import { SseTap, toolNamesOf, usageFromMessage } from './sse-tap.js';
 
-export type Endpoint = 'messages' | 'count_tokens' | 'models';
+export type Endpoint = 'messages' | 'count_tokens' | 'models' | 'other';
 
 export interface InferenceRoute {
   endpoint: Endpoint;
   /** Path and query to request upstream, e.g. `/v1/messages?beta=true`. */
   upstreamPath: string;
+  /** Set when the path or method is wrong: the request is refused, and still logged. */
+  refusal?: GatewayError;
 }
 
 /** Headers that describe one connection, not the request (RFC 9110 §7.6.1), plus ones we recompute. */
@@ -109,14 +111,21 @@ export async function handleInference(
   });
 
   try {
+    if (route.refusal) throw route.refusal;
+    const presented = presentedKey(req.headers);
+    attempt.key = presented === null ? null : ctx.keys.identify(presented);
     attempt.body = await readBody(req, ctx.maxBodyBytes);
-    attempt.key = authenticate(ctx, req.headers);
-    if (route.endpoint !== 'models') {
-      attempt.parsedBody = parseJson(attempt.body);
-      attempt.request = parseInferenceRequest(attempt.parsedBody);
-      attempt.stream = route.endpoint === 'messages' && attempt.request.stream === true;
-      attempt.sessionId ??= sessionFromMetadata(attempt.request);
+    // Parsed before authenticating so that a refused request's log row still names its model and
+    // session; a bad key is reported before a bad body.
+    const parsed = route.endpoint === 'models' ? null : parseBody(attempt.body);
+    if (parsed && !(parsed instanceof GatewayError)) {
+      attempt.parsedBody = parsed.body;
+      attempt.request = parsed.request;
+      attempt.stream = route.endpoint === 'messages' && parsed.request.stream === true;
+      attempt.sessionId ??= sessionFromMetadata(parsed.request);
     }
+    admit(ctx, presented, attempt.key);
+    if (parsed instanceof GatewayError) throw parsed;
     const upstream = await forward(ctx, route, req, attempt.body, clientGone.signal);
     await relay(ctx, upstream, res, attempt, clientGone.signal);
   } catch (error) {
@@ -140,22 +149,21 @@ export function presentedKey(headers: IncomingHttpHeaders): string | null {
   return candidates.find((value) => value.startsWith('sk-tg-')) ?? candidates[0] ?? null;
 }
 
-function authenticate(ctx: GatewayContext, headers: IncomingHttpHeaders): KeyIdentity | null {
-  const value = presentedKey(headers);
-  if (value === null) {
-    if (!ctx.settings.config.enforce_auth_on_inference) return null;
+/** Refuses a request whose key is missing (when keys are enforced), unknown, or revoked. */
+function admit(ctx: GatewayContext, presented: string | null, key: KeyIdentity | null): void {
+  if (presented === null) {
+    if (!ctx.settings.config.enforce_auth_on_inference) return;
     throw new GatewayError(
       401,
       'authentication_error',
       'No Tollgate virtual key was sent. Set ANTHROPIC_AUTH_TOKEN to your sk-tg-… key (or send it in x-api-key or x-tollgate-key).',
     );
   }
-  const key = ctx.keys.identify(value);
   if (!key) {
     throw new GatewayError(
       401,
       'authentication_error',
-      `The key ${redact(value)} is not a Tollgate virtual key. Ask your Tollgate admin for a key (sk-tg-…) and set it as ANTHROPIC_AUTH_TOKEN.`,
+      `The key ${redact(presented)} is not a Tollgate virtual key. Ask your Tollgate admin for a key (sk-tg-…) and set it as ANTHROPIC_AUTH_TOKEN.`,
     );
   }
   if (!key.active) {
@@ -165,10 +173,18 @@ function authenticate(ctx: GatewayContext, headers: IncomingHttpHeaders): KeyIde
       `The Tollgate virtual key "${key.name}" has been revoked or disabled. Ask your Tollgate admin for a new key.`,
     );
   }
-  return key;
 }
 
 // ---- parse -----------------------------------------------------------------------------------------
+
+function parseBody(body: Buffer): { body: unknown; request: InferenceRequest } | GatewayError {
+  try {
+    const parsed = parseJson(body);
+    return { body: parsed, request: parseInferenceRequest(parsed) };
+  } catch (error) {
+    return asGatewayError(error);
+  }
+}
 
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw badRequest('The request body is empty; send a JSON object with model, messages and max_tokens.');
@@ -226,9 +242,9 @@ async function forward(
     return await ctx.dispatcher.request({
       origin: base.origin,
       path: base.pathname.replace(/\/$/, '') + route.upstreamPath,
-      method: req.method === 'GET' ? 'GET' : 'POST',
+      method: req.method === 'POST' ? 'POST' : req.method === 'HEAD' ? 'HEAD' : 'GET',
       headers,
-      body: req.method === 'GET' ? null : body,
+      body: req.method === 'POST' ? body : null,
       signal,
     });
   } catch (error) {
@@ -444,7 +460,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     new GatewayError(
       413,
       'request_too_large',
-      `The request body is larger than Tollgate's limit of ${Math.round(limit / 1024 / 1024)} MB. Shorten the conversation or attachments.`,
+      `The request body is larger than Tollgate's limit of ${formatBytes(limit)}. Shorten the conversation or attachments.`,
       { connection: 'close' },
     );
   return new Promise((resolve, reject) => {
@@ -468,6 +484,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('data', onData);
     req.once('end', () => resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, size)));
     req.once('error', reject);
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('The client disconnected while sending the request.'));
+    });
   });
 }
 
@@ -475,6 +494,11 @@ export function headerValue(headers: Record<string, string | string[] | undefine
   const value = headers[name];
   if (Array.isArray(value)) return value[0] ?? null;
   return value ?? null;
+}
+
+function formatBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return mib >= 1 ? `${Number(mib.toFixed(1))} MB` : `${Math.ceil(bytes / 1024)} KB`;
 }
 
 function redact(secret: string): string {

@@ -1,24 +1,43 @@
 // The HTTP front door: maps each URL to the proxy, the admin API, health or metrics. The same routes
 // answer with and without the `/anthropic` prefix so either base URL works for Claude Code.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { GatewayContext } from './context.js';
 import { adminHandlers, handleAdmin } from './admin.js';
 import { GatewayError, notFound, sendError } from './errors.js';
-import { handleInference, type InferenceRoute } from './proxy.js';
+import { handleInference, type Endpoint, type InferenceRoute } from './proxy.js';
 
 const ANTHROPIC_PREFIX = '/anthropic';
 
-/** Which proxied route a path is, if any. `search` is kept and passed upstream (`?beta=true`). */
-export function inferenceRoute(method: string, pathname: string, search: string): InferenceRoute | GatewayError | null {
+/**
+ * Which proxied route a path is, if any. `search` is kept and passed upstream (`?beta=true`). A wrong
+ * method, or an API path Tollgate does not serve, becomes a route carrying its refusal so that the
+ * request is still logged.
+ */
+export function inferenceRoute(method: string, pathname: string, search: string): InferenceRoute | null {
   const path = pathname.startsWith(`${ANTHROPIC_PREFIX}/`) ? pathname.slice(ANTHROPIC_PREFIX.length) : pathname;
-  const expect = (wanted: string, route: InferenceRoute): InferenceRoute | GatewayError =>
-    method === wanted
-      ? route
-      : new GatewayError(405, 'invalid_request_error', `${path} expects ${wanted}, not ${method}.`, { allow: wanted });
-  if (path === '/v1/messages') return expect('POST', { endpoint: 'messages', upstreamPath: path + search });
-  if (path === '/v1/messages/count_tokens') return expect('POST', { endpoint: 'count_tokens', upstreamPath: path + search });
-  if (path === '/v1/models' || /^\/v1\/models\/[^/]+$/.test(path)) {
-    return expect('GET', { endpoint: 'models', upstreamPath: path + search });
+  const upstreamPath = path + search;
+  const expect = (wanted: string, endpoint: Endpoint): InferenceRoute =>
+    method === wanted || (wanted === 'GET' && method === 'HEAD')
+      ? { endpoint, upstreamPath }
+      : {
+          endpoint,
+          upstreamPath,
+          refusal: new GatewayError(405, 'invalid_request_error', `${path} expects ${wanted}, not ${method}.`, {
+            allow: wanted,
+          }),
+        };
+  if (path === '/v1/messages') return expect('POST', 'messages');
+  if (path === '/v1/messages/count_tokens') return expect('POST', 'count_tokens');
+  if (path === '/v1/models' || /^\/v1\/models\/[^/]+$/.test(path)) return expect('GET', 'models');
+  if (path.startsWith('/v1/')) {
+    return {
+      endpoint: 'other',
+      upstreamPath,
+      refusal: notFound(
+        `Tollgate does not serve ${method} ${path}. It proxies /v1/messages, /v1/messages/count_tokens and /v1/models.`,
+      ),
+    };
   }
   return null;
 }
@@ -32,7 +51,6 @@ export function createGatewayServer(ctx: GatewayContext): Server {
     const pathname = url.pathname;
 
     const proxied = inferenceRoute(method, pathname, url.search);
-    if (proxied instanceof GatewayError) return sendError(res, proxied);
     if (proxied) return handleInference(ctx, proxied, req, res);
 
     if (pathname.startsWith('/api/')) return handleAdmin(ctx, handlers, req, res, url);
@@ -64,4 +82,30 @@ function json(res: ServerResponse, status: number, value: unknown, headOnly: boo
   const body = JSON.stringify(value);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(headOnly ? undefined : body);
+}
+
+/**
+ * Tracks which connections are serving a request, so shutdown can close every other one at once.
+ * Node's closeIdleConnections() misses connections that never sent a request (clients and browsers
+ * open those ahead of time), and they would otherwise hold shutdown for the whole grace period.
+ */
+export function trackConnections(server: Server): { closeIdle(): void } {
+  const activeRequests = new Map<Socket, number>();
+  server.on('connection', (socket: Socket) => {
+    activeRequests.set(socket, 0);
+    socket.once('close', () => activeRequests.delete(socket));
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    activeRequests.set(socket, (activeRequests.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const count = activeRequests.get(socket);
+      if (count !== undefined) activeRequests.set(socket, count - 1);
+    });
+  });
+  return {
+    closeIdle() {
+      for (const [socket, count] of activeRequests) if (count <= 0) socket.destroy();
+    },
+  };
 }

@@ -141,6 +141,9 @@ export class SseTap {
       case 'message_delta': {
         const delta = event.delta;
         if (isRecord(delta) && typeof delta.stop_reason === 'string') this.stopReason = delta.stop_reason;
+        if (this.message && isRecord(delta) && delta.stop_sequence !== undefined) {
+          this.message.stop_sequence = delta.stop_sequence;
+        }
         if (isRecord(event.usage)) {
           mergeUsage(this.usage, event.usage);
           this.sawFinalUsage = true;

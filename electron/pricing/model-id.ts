@@ -15,9 +15,9 @@ export interface ParsedModelId {
 export function normalizeModelId(raw: string): string {
   let id = raw.trim().toLowerCase();
   id = id.replace(/\[[^\]]*\]$/, ''); // `[1m]` context-window tag
-  id = id.replace(/^(?:[a-z]{2,4}\.)?anthropic[./]/, ''); // Bedrock `us.anthropic.` / `anthropic/`
-  id = id.replace(/-v\d+(?::\d+)?$/, ''); // Bedrock `-v1:0`
+  id = id.replace(/^(?:(?:global|[a-z]{2,4})\.)?anthropic[./]/, ''); // Bedrock `us.anthropic.`, `global.anthropic.`, `anthropic/`
   id = id.replace(/@\d{8}$/, ''); // Vertex `@20250929`
+  id = id.replace(/-v\d+(?::\d+)?$/, ''); // Bedrock `-v1:0`, Vertex `-v2`
   id = id.replace(/-\d{8}$/, ''); // dated snapshot `-20251001`
   id = id.replace(/-latest$/, '');
   return id;

@@ -79,6 +79,11 @@ export class ContentStore {
     return { request: request ?? null, response: get(manifest.response) ?? null };
   }
 
+  /** Forgets which hashes are stored: after a rolled-back write, or a prune, they may not be. */
+  forgetStored(): void {
+    this.known.clear();
+  }
+
   /** Deletes blobs no request refers to any more; run after pruning log rows. */
   prune(): number {
     this.known.clear();

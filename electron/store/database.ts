@@ -1,6 +1,7 @@
 // Opens the SQLite store (WAL, foreign keys on) and brings its schema up to date. A database written
 // by a newer Tollgate is refused rather than touched, so a downgrade can never corrupt it.
 import Database from 'better-sqlite3';
+import { closeSync, openSync } from 'node:fs';
 import { migrations, type Migration } from './migrations/index.js';
 
 export type Db = Database.Database;
@@ -20,8 +21,13 @@ export class NewerDatabaseError extends Error {
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  // The log holds prompts: create the file owner-only (SQLite gives -wal and -shm the same mode).
+  if (file !== ':memory:') closeSync(openSync(file, 'a', 0o600));
   const db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
   try {
+    // Refuse a newer schema before any pragma that writes to the file.
+    const found = db.pragma('user_version', { simple: true }) as number;
+    if (found > migrations.length) throw new NewerDatabaseError(file, found, migrations.length);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');

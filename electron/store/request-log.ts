@@ -170,6 +170,8 @@ export class RequestLog {
       this.writeBatch(batch);
     } catch (error) {
       // Keep the rows: the next flush retries them rather than dropping usage on a transient error.
+      // The rollback also undid any content blobs, so the content store must not trust its cache.
+      this.content.forgetStored();
       this.queue = batch.concat(this.queue);
       this.timer ??= setTimeout(() => this.flush(), 1000);
       this.options.onFlushError?.(error);
@@ -212,13 +214,18 @@ export class RequestLog {
     if (query.session !== undefined) add('l.session_id = ?', query.session);
     if (query.start !== undefined) add('l.created_at >= ?', toMs(query.start));
     if (query.end !== undefined) add('l.created_at < ?', toMs(query.end));
-    if (query.cursor !== undefined) add('l.id < ?', decodeCursor(query.cursor));
-    const sql = `${SELECT_ENTRY} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY l.id DESC LIMIT ?`;
+    if (query.cursor !== undefined) {
+      const cursor = decodeCursor(query.cursor);
+      where.push('(l.created_at, l.id) < (?, ?)');
+      params.push(cursor.createdAt, cursor.id);
+    }
+    const sql = `${SELECT_ENTRY} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY l.created_at DESC, l.id DESC LIMIT ?`;
     const rows = this.db.prepare<(string | number)[], LogRow>(sql).all(...params, query.limit + 1);
     const has_more = rows.length > query.limit;
     const page = rows.slice(0, query.limit).map(toEntry);
     const last = page.at(-1);
-    return { logs: page, has_more, next_cursor: has_more && last ? String(last.id) : null };
+    return { logs: page, has_more, next_cursor: has_more && last ? encodeCursor(last) : null };
   }
 
   get(id: number): { log: LogEntry; request: unknown; response: unknown } | null {
@@ -348,8 +355,17 @@ function toMs(value: number | string): number {
   return typeof value === 'number' ? value : Date.parse(value);
 }
 
-function decodeCursor(cursor: string): number {
-  const id = Number(cursor);
-  if (!Number.isSafeInteger(id) || id < 0) throw new RangeError(`cursor "${cursor}" is not one this API returned`);
-  return id;
+/** Keyset cursor: the position of the last row of a page, as `<created_at>.<id>`. */
+function encodeCursor(entry: LogEntry): string {
+  return `${entry.created_at_ms}.${entry.id}`;
+}
+
+function decodeCursor(cursor: string): { createdAt: number; id: number } {
+  const match = /^(\d+)\.(\d+)$/.exec(cursor);
+  const createdAt = Number(match?.[1]);
+  const id = Number(match?.[2]);
+  if (!match || !Number.isSafeInteger(createdAt) || !Number.isSafeInteger(id)) {
+    throw new RangeError(`cursor "${cursor}" is not one this API returned; pass next_cursor from the previous page`);
+  }
+  return { createdAt, id };
 }

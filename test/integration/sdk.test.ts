@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../shared/schemas.js';
 import { startTestGateway, UPSTREAM_API_KEY, type TestGateway } from '../support/gateway.js';
 
-const MODEL = 'claude-sonnet-4-5';
+const MODEL = 'claude-sonnet-4-6';
 const SIGNATURE = 'EqQBCkYIBRgCKkBq4Yx+/Zr9c3Qm0lJ8n2Lw1sT5vXy6Ab7Cd8Ef9Gh0Ij1Kl2Mn3Op4Qr5St6Uv7Wx8Yz9==';
 const TOOL_USE_ID = 'toolu_01A09q90qw90lq917835lq9';
 
@@ -71,9 +71,11 @@ describe('the official SDK through the gateway', () => {
   });
 
   it('streams thinking, text and tool use that the SDK reassembles, priced the same as the unstreamed request', async () => {
+    const thinking = 'The user wants the weather; I should call the tool.';
+    const text = 'Let me look that up for you.';
     const content = [
-      { type: 'thinking' as const, thinking: 'The user wants the weather; I should call the tool.', signature: SIGNATURE },
-      { type: 'text' as const, text: 'Let me look that up for you.' },
+      { type: 'thinking' as const, thinking, signature: SIGNATURE },
+      { type: 'text' as const, text },
       { type: 'tool_use' as const, id: TOOL_USE_ID, name: 'get_weather', input: { city: 'Paris', units: 'celsius' } },
     ];
     const usage = { input_tokens: 1_234, output_tokens: 87 };
@@ -83,7 +85,10 @@ describe('the official SDK through the gateway', () => {
         {
           name: 'get_weather',
           description: 'Current weather for a city',
-          input_schema: { type: 'object' as const, properties: { city: { type: 'string' }, units: { type: 'string' } } },
+          input_schema: {
+            type: 'object' as const,
+            properties: { city: { type: 'string' }, units: { type: 'string' } },
+          },
         },
       ],
     };
@@ -98,8 +103,8 @@ describe('the official SDK through the gateway', () => {
     const { data: unstreamed, response: unstreamedResponse } = await sdk.messages.create(params).withResponse();
 
     expect(streamed.content).toEqual([
-      { type: 'thinking', thinking: content[0].thinking, signature: SIGNATURE },
-      { type: 'text', text: content[1].text, citations: null },
+      { type: 'thinking', thinking, signature: SIGNATURE },
+      { type: 'text', text },
       { type: 'tool_use', id: TOOL_USE_ID, name: 'get_weather', input: { city: 'Paris', units: 'celsius' } },
     ]);
     expect(streamed.stop_reason).toBe('tool_use');
@@ -118,7 +123,12 @@ describe('the official SDK through the gateway', () => {
       output_tokens: 87,
       cost_estimated: false,
     });
-    expect(unstreamedRow).toMatchObject({ stream: false, tool_names: ['get_weather'], input_tokens: 1_234, output_tokens: 87 });
+    expect(unstreamedRow).toMatchObject({
+      stream: false,
+      tool_names: ['get_weather'],
+      input_tokens: 1_234,
+      output_tokens: 87,
+    });
     expect(streamedRow.cost_micros).toBeGreaterThan(0);
     expect(streamedRow.cost_micros).toBe(unstreamedRow.cost_micros);
   });

@@ -95,12 +95,15 @@ CREATE TABLE request_logs (
   response_bytes           INTEGER NOT NULL DEFAULT 0,
   upstream_request_id      TEXT
 ) STRICT;
--- Designed from the log viewer's queries: newest first, optionally narrowed by one column.
+-- Designed from the log viewer's queries: newest first (created_at DESC, id DESC, with a keyset cursor on
+-- both), optionally narrowed by one column. Each index ends in created_at (and the implicit rowid), so
+-- any single filter plus a time window is served in order without a sort.
 CREATE INDEX request_logs_by_time    ON request_logs (created_at);
-CREATE INDEX request_logs_by_key     ON request_logs (virtual_key_id, id);
-CREATE INDEX request_logs_by_model   ON request_logs (model, id);
-CREATE INDEX request_logs_by_session ON request_logs (session_id, id);
-CREATE INDEX request_logs_by_status  ON request_logs (status_code, id);
+CREATE INDEX request_logs_by_key     ON request_logs (virtual_key_id, created_at);
+CREATE INDEX request_logs_by_model   ON request_logs (model, created_at);
+CREATE INDEX request_logs_by_session ON request_logs (session_id, created_at);
+CREATE INDEX request_logs_by_status  ON request_logs (status_code, created_at);
+CREATE INDEX request_logs_by_outcome ON request_logs (status, created_at);
 
 -- Captured content, stored once per distinct piece (a message, a system prompt, a tool list):
 -- Claude Code resends the whole conversation every turn, so requests share almost all of it.
