@@ -23,6 +23,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   {
     // The gateway core: plain Node, runs headless and inside Electron alike.
     files: ['electron/**/*.ts'],

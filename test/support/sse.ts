@@ -19,7 +19,7 @@ export function parseSse(text: string): ParsedSseEvent[] {
   const dispatch = (): void => {
     if (sawField && dataLines.length > 0) {
       const raw = dataLines.join('\n');
-      let data: unknown = raw;
+      let data: unknown;
       try {
         data = JSON.parse(raw);
       } catch {

@@ -31,7 +31,7 @@ export async function call<N extends RouteName>(
   const params = (input.params ?? {}) as Record<string, string>;
   const path = spec.path.replace(/:([a-z_]+)/g, (_match, key: string) => encodeURIComponent(params[key] ?? ''));
   const url = new URL(path, connection.apiBase);
-  for (const [key, value] of Object.entries(input.query ?? {})) {
+  for (const [key, value] of Object.entries(input.query ?? {}) as [string, string | number | undefined][]) {
     if (value !== undefined) url.searchParams.set(key, String(value));
   }
   const response = await fetch(url, {

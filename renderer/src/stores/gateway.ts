@@ -8,7 +8,7 @@ interface GatewayState {
   error: string | null;
   keyCount: number;
   recentRequests: number;
-  load(): Promise<void>;
+  load: () => Promise<void>;
 }
 
 export const useGateway = create<GatewayState>((set) => ({
@@ -17,7 +17,7 @@ export const useGateway = create<GatewayState>((set) => ({
   error: null,
   keyCount: 0,
   recentRequests: 0,
-  async load() {
+  load: async () => {
     set({ status: 'loading', error: null });
     try {
       const connection = await discoverConnection();
