@@ -449,7 +449,12 @@ function toLogRecord(ctx: GatewayContext, route: InferenceRoute, req: IncomingMe
     request_bytes: attempt.body?.length ?? 0,
     response_bytes: attempt.responseBytes,
     upstream_request_id: attempt.upstreamRequestId,
-    ...(capture && { content: { request: attempt.parsedBody, response: attempt.responseMessage } }),
+    ...(capture && {
+      content: {
+        request: attempt.body && { body: attempt.body, parsed: attempt.parsedBody },
+        response: attempt.responseMessage,
+      },
+    }),
   };
 }
 

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Db } from './database.js';
+import { arrayElementRanges, objectMemberRanges, type ByteRange } from './json-slices.js';
 
 /** Every string leaf is a content hash. */
 export interface ContentManifest {
@@ -45,17 +46,31 @@ export class ContentStore {
     );
   }
 
-  /** Stores the parts of one request/response pair. Call inside the log writer's transaction. */
-  save(logId: number, request: unknown, response: unknown, now: number): void {
+  /**
+   * Stores the parts of one request/response pair. Call inside the log writer's transaction.
+   * `body` is the client's raw request; `parsed` is the same body after JSON.parse. Each message,
+   * the system prompt and the tool list are hashed and stored as the client's own bytes, so a part
+   * seen before costs one hash and no serialisation.
+   */
+  save(logId: number, request: { body: Buffer; parsed: unknown } | null, response: unknown, now: number): void {
     const manifest: ContentManifest = {};
-    if (isRecord(request)) {
-      const { system, tools, messages, ...params } = request;
-      manifest.params = this.put(params, now);
-      if (system !== undefined) manifest.system = this.put(system, now);
-      if (tools !== undefined) manifest.tools = this.put(tools, now);
-      if (Array.isArray(messages)) manifest.messages = messages.map((message) => this.put(message, now));
-    } else if (request !== undefined) {
-      manifest.raw = this.put(request, now);
+    if (request) {
+      const members = isRecord(request.parsed) ? objectMemberRanges(request.body) : null;
+      if (members && isRecord(request.parsed)) {
+        const { system: _system, tools: _tools, messages: _messages, ...params } = request.parsed;
+        manifest.params = this.put(params, now);
+        const slice = (range: ByteRange): Buffer => request.body.subarray(range.start, range.end);
+        const system = members.get('system');
+        const tools = members.get('tools');
+        const messages = members.get('messages');
+        if (system) manifest.system = this.putBytes(slice(system), now);
+        if (tools) manifest.tools = this.putBytes(slice(tools), now);
+        const elements = messages && arrayElementRanges(request.body, messages);
+        if (elements) manifest.messages = elements.map((range) => this.putBytes(slice(range), now));
+        else if (messages) manifest.raw = this.putBytes(slice(messages), now);
+      } else {
+        manifest.raw = this.putBytes(request.body, now);
+      }
     }
     if (response !== undefined && response !== null) manifest.response = this.put(response, now);
     this.insertManifest.run(logId, JSON.stringify(manifest));
@@ -91,12 +106,15 @@ export class ContentStore {
   }
 
   private put(value: unknown, now: number): string {
-    const json = JSON.stringify(value) ?? 'null';
-    const hash = createHash('sha256').update(json).digest('base64url').slice(0, 22);
+    return this.putBytes(Buffer.from(JSON.stringify(value) ?? 'null', 'utf8'), now);
+  }
+
+  /** Stores JSON text once, keyed by the hash of its bytes; returns the hash. */
+  private putBytes(bytes: Buffer, now: number): string {
+    const hash = createHash('sha256').update(bytes).digest('base64url').slice(0, 22);
     if (this.known.has(hash)) return hash;
-    const bytes = Buffer.from(json, 'utf8');
     const compress = bytes.length > COMPRESS_ABOVE_BYTES;
-    this.insertBlob.run(hash, compress ? deflateRawSync(bytes) : bytes, compress ? 1 : 0, bytes.length, now);
+    this.insertBlob.run(hash, compress ? deflateRawSync(bytes) : Buffer.from(bytes), compress ? 1 : 0, bytes.length, now);
     if (this.known.size >= KNOWN_HASHES_LIMIT) this.known.clear();
     this.known.add(hash);
     return hash;

@@ -45,6 +45,8 @@ export class ProviderStore {
   private readonly insertKey;
   private readonly deleteRow;
   private readonly openedKeys = new Map<string, string>();
+  /** The hot path's view of each provider, read once and dropped whenever the configuration changes. */
+  private readonly routing = new Map<ProviderName, { row: ProviderRow | undefined; keys: ProviderKeyRow[] }>();
 
   constructor(
     private readonly db: Db,
@@ -91,13 +93,27 @@ export class ProviderStore {
         });
       }
     })();
-    this.openedKeys.clear();
+    this.forgetCached();
     return this.describe(input.provider) as Provider;
   }
 
   remove(provider: ProviderName): boolean {
-    this.openedKeys.clear();
+    this.forgetCached();
     return this.deleteRow.run(provider).changes > 0;
+  }
+
+  private forgetCached(): void {
+    this.openedKeys.clear();
+    this.routing.clear();
+  }
+
+  private routingFor(provider: ProviderName): { row: ProviderRow | undefined; keys: ProviderKeyRow[] } {
+    let entry = this.routing.get(provider);
+    if (!entry) {
+      entry = { row: this.getRow.get(provider), keys: this.keysOf.all(provider) };
+      this.routing.set(provider, entry);
+    }
+    return entry;
   }
 
   describe(provider: ProviderName): Provider | null {
@@ -115,10 +131,9 @@ export class ProviderStore {
 
   /** Picks a usable key by weight. A key whose environment variable is unset is skipped. */
   target(provider: ProviderName, random: () => number = Math.random): UpstreamTarget {
-    const row = this.getRow.get(provider);
+    const { row, keys } = this.routingFor(provider);
     const baseUrl = row?.base_url ?? this.defaultBaseUrl;
-    const usable = this.keysOf
-      .all(provider)
+    const usable = keys
       .map((key) => ({ key, value: this.reveal(key) }))
       .filter((entry): entry is { key: ProviderKeyRow; value: string } => Boolean(entry.value));
     const total = usable.reduce((sum, entry) => sum + entry.key.weight, 0);

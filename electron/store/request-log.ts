@@ -36,8 +36,8 @@ export interface LogRecord {
   request_bytes: number;
   response_bytes: number;
   upstream_request_id: string | null;
-  /** Present when content capture applies: the parsed request body and the response message. */
-  content?: { request: unknown; response: unknown };
+  /** Present when content capture applies: the raw and parsed request body, and the response message. */
+  content?: { request: { body: Buffer; parsed: unknown } | null; response: unknown };
 }
 
 interface LogRow {

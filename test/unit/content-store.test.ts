@@ -45,7 +45,26 @@ afterEach(() => {
 const count = (table: string): number =>
   db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()?.n ?? Number.NaN;
 
-function record(partial: Partial<LogRecord> = {}): LogRecord {
+/** Captured content as the proxy hands it over: the client's bytes and what JSON.parse made of them. */
+interface Captured {
+  request: unknown;
+  response: unknown;
+}
+
+function record(partial: Omit<Partial<LogRecord>, 'content'> & { content?: Captured } = {}): LogRecord {
+  const { content, ...rest } = partial;
+  return {
+    ...(content && {
+      content: {
+        request: { body: Buffer.from(JSON.stringify(content.request)), parsed: content.request },
+        response: content.response,
+      },
+    }),
+    ...recordFields(rest),
+  };
+}
+
+function recordFields(partial: Omit<Partial<LogRecord>, 'content'>): Omit<LogRecord, 'content'> {
   return {
     request_id: `req_${randomBytes(6).toString('hex')}`,
     created_at: NOW,
