@@ -27,12 +27,16 @@ function skipSpace(bytes: Uint8Array, at: number): number {
 
 /** Index just past the string starting at `at` (which holds its opening quote). */
 function skipString(bytes: Uint8Array, at: number): number {
-  for (let i = at + 1; i < bytes.length; i++) {
-    const byte = bytes[i];
-    if (byte === BACKSLASH) i++;
-    else if (byte === QUOTE) return i + 1;
+  // indexOf is native and fast; most of a request's bytes are inside strings.
+  let from = at + 1;
+  for (;;) {
+    const quote = bytes.indexOf(QUOTE, from);
+    if (quote === -1) throw new SyntaxError('unterminated string');
+    let backslashes = 0;
+    while (bytes[quote - 1 - backslashes] === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
   }
-  throw new SyntaxError('unterminated string');
 }
 
 /** Index just past the JSON value starting at `at`. */
