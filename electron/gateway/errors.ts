@@ -40,6 +40,8 @@ export function asGatewayError(error: unknown): GatewayError {
   return new GatewayError(500, 'api_error', 'Tollgate hit an internal error handling this request; see the gateway log.');
 }
 
+const isPermanent = (status: number): boolean => status >= 400 && status < 500 && status !== 408 && status !== 429;
+
 export function sendError(res: ServerResponse, error: GatewayError, requestId?: string): void {
   if (res.headersSent) {
     res.destroy();
@@ -50,6 +52,9 @@ export function sendError(res: ServerResponse, error: GatewayError, requestId?: 
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
     ...(requestId && { 'request-id': requestId, 'x-tollgate-request-id': requestId }),
+    // Claude Code and the SDKs retry unless told not to; a refusal that cannot change on retry
+    // (bad key, bad request) should reach the person at once instead of after minutes of retries.
+    ...(isPermanent(error.status) && { 'x-should-retry': 'false' }),
     ...error.headers,
   });
   res.end(body);

@@ -53,12 +53,14 @@ export function createGatewayServer(ctx: GatewayContext): Server {
     const proxied = inferenceRoute(method, pathname, url.search);
     if (proxied) return handleInference(ctx, proxied, req, res);
 
-    if (pathname.startsWith('/api/')) return handleAdmin(ctx, handlers, req, res, url);
-
-    if (pathname === '/' || pathname === ANTHROPIC_PREFIX || pathname === `${ANTHROPIC_PREFIX}/`) {
-      // Claude Code probes the base URL with HEAD before its first request.
+    const probe = pathname.startsWith(ANTHROPIC_PREFIX) ? pathname.slice(ANTHROPIC_PREFIX.length) : pathname;
+    if (probe === '/' || probe === '' || probe === '/api/hello') {
+      // Reachability probes: HEAD / from Claude Code, and HEAD /api/hello from versions that send
+      // non-essential traffic. They carry no key and reveal nothing.
       return json(res, 200, { name: 'Tollgate', status: 'ok' }, method === 'HEAD');
     }
+
+    if (pathname.startsWith('/api/')) return handleAdmin(ctx, handlers, req, res, url);
     if (pathname === '/health') return json(res, 200, { status: 'ok' }, method === 'HEAD');
     if (pathname === '/metrics' && (method === 'GET' || method === 'HEAD')) {
       const body = await ctx.metrics.render();
