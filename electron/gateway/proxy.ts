@@ -1,6 +1,6 @@
 // The hot path. One inference request, read top to bottom:
-//   read body → authenticate → parse → choose upstream → forward → relay (tapping the stream)
-//   → price → log.
+//   identify the key → read body → parse → admit (refuse a missing, unknown or revoked key)
+//   → choose upstream → forward → relay (tapping the stream) → price → log.
 // Every request leaves exactly one log row, whether it was refused, failed, aborted or served.
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
