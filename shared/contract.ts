@@ -2,7 +2,11 @@
 // all of them, typed from these schemas); the renderer's client derives its calls from the same map.
 import { z } from 'zod';
 import {
+  budgetGrantInputSchema,
+  budgetSchema,
   configSchema,
+  customerInputSchema,
+  customerSchema,
   configUpdateSchema,
   logDetailSchema,
   logPageSchema,
@@ -14,6 +18,10 @@ import {
   providerUpdateSchema,
   providerUpsertSchema,
   sessionSummarySchema,
+  teamInputSchema,
+  teamSchema,
+  userInputSchema,
+  userSchema,
   virtualKeyCreateSchema,
   virtualKeyCreatedSchema,
   virtualKeySchema,
@@ -34,6 +42,53 @@ export interface RouteSpec {
 }
 
 const route = <const R extends RouteSpec>(spec: R): R => spec;
+
+const auditEntrySchema = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  target_type: z.string().nullable(),
+  target_id: z.string().nullable(),
+  before: z.unknown(),
+  after: z.unknown(),
+  address: z.string().nullable(),
+  hash: z.string(),
+});
+
+const auditVerificationSchema = z.union([
+  z.object({ ok: z.literal(true), entries: z.number().int(), head: z.string() }),
+  z.object({ ok: z.literal(false), entries: z.number().int(), broken_at: z.number().int(), reason: z.string() }),
+]);
+
+/** The five routes of one organisation level, in Bifrost's shapes ({"customer": {...}}, {"customers": [...]}). */
+function crud<const Name extends string, const Path extends string, const Field extends string, In extends z.ZodObject, Out extends z.ZodType>(
+  name: Name,
+  path: Path,
+  field: Field,
+  input: In,
+  output: Out,
+) {
+  const one = z.object({ [field]: output } as Record<Field, Out>);
+  const withMessage = z.object({ message: z.string(), [field]: output } as { message: z.ZodString } & Record<Field, Out>);
+  return {
+    [`list${name}s`]: route({
+      method: 'GET',
+      path,
+      response: z.object({ [`${field}s`]: z.array(output), count: z.number().int() } as Record<`${Field}s`, z.ZodArray<Out>> & { count: z.ZodNumber }),
+    }),
+    [`create${name}`]: route({ method: 'POST', path, body: input, response: withMessage, status: 201 }),
+    [`get${name}`]: route({ method: 'GET', path: `${path}/:id`, response: one }),
+    [`update${name}`]: route({ method: 'PUT', path: `${path}/:id`, body: input.partial(), response: withMessage }),
+    [`delete${name}`]: route({ method: 'DELETE', path: `${path}/:id`, response: z.object({ message: z.string() }) }),
+  } as {
+    [K in `list${Name}s`]: { method: 'GET'; path: Path; response: z.ZodObject<Record<`${Field}s`, z.ZodArray<Out>> & { count: z.ZodNumber }> };
+  } & { [K in `create${Name}`]: { method: 'POST'; path: Path; body: In; response: typeof withMessage; status: 201 } } & {
+    [K in `get${Name}`]: { method: 'GET'; path: `${Path}/:id`; response: typeof one };
+  } & { [K in `update${Name}`]: { method: 'PUT'; path: `${Path}/:id`; body: ReturnType<In['partial']>; response: typeof withMessage } } & {
+    [K in `delete${Name}`]: { method: 'DELETE'; path: `${Path}/:id`; response: z.ZodObject<{ message: z.ZodString }> };
+  };
+}
 
 export const adminApi = {
   listVirtualKeys: route({
@@ -64,6 +119,30 @@ export const adminApi = {
     path: '/api/governance/virtual-keys/:id',
     response: okSchema,
   }),
+
+  ...crud('Customer', '/api/governance/customers', 'customer', customerInputSchema, customerSchema),
+  ...crud('Team', '/api/governance/teams', 'team', teamInputSchema, teamSchema),
+  ...crud('User', '/api/governance/users', 'user', userInputSchema, userSchema),
+
+  getBudget: route({ method: 'GET', path: '/api/governance/budgets/:id', response: z.object({ budget: budgetSchema }) }),
+  grantBudgetIncrease: route({
+    method: 'POST',
+    path: '/api/governance/budgets/:id/grants',
+    body: budgetGrantInputSchema,
+    response: z.object({ message: z.string(), budget: budgetSchema }),
+    status: 201,
+  }),
+
+  listAudit: route({
+    method: 'GET',
+    path: '/api/audit',
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+      cursor: z.coerce.number().int().positive().optional(),
+    }),
+    response: z.object({ entries: z.array(auditEntrySchema), next_cursor: z.string().nullable() }),
+  }),
+  verifyAudit: route({ method: 'GET', path: '/api/audit/verify', response: auditVerificationSchema }),
 
   listProviders: route({
     method: 'GET',

@@ -3,9 +3,160 @@
 // Field names follow the shapes Bifrost documents (snake_case) so its published guides work as written.
 import { z } from 'zod';
 
+/** Whether the runtime knows this IANA zone (Intl is in Node and in every browser). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---- Governance ---------------------------------------------------------------------------------
+// Unknown fields are accepted and ignored (zod strips them), so request bodies written for Bifrost's
+// governance guides are accepted as written.
+
+const RESET_DURATION = /^[1-9]\d*(m|h|d|w|M|Y)$/;
+export const resetDurationSchema = z
+  .string()
+  .regex(RESET_DURATION, 'must be a count and a unit: 1m, 5m, 1h, 1d, 1w, 1M, 1Y (or multiples such as 30m, 2d)');
+
+export const budgetInputSchema = z.object({
+  /** USD. */
+  max_limit: z.number().nonnegative(),
+  reset_duration: resetDurationSchema,
+  /** Reset on calendar boundaries (midnight, Monday, the 1st, Jan 1) instead of N units after creation. */
+  calendar_aligned: z.boolean().optional(),
+  /** IANA time zone for calendar-aligned budgets; defaults to the gateway's budget_time_zone setting. */
+  time_zone: z.string().min(1).refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Paris').optional(),
+});
+export type BudgetInput = z.infer<typeof budgetInputSchema>;
+
+export const budgetGrantSchema = z.object({
+  id: z.string(),
+  amount: z.number(),
+  expires_at: z.string(),
+  session_id: z.string().nullable(),
+  reason: z.string(),
+  created_by: z.string(),
+  created_at: z.string(),
+});
+
+export const budgetSchema = z.object({
+  id: z.string(),
+  owner_type: z.enum(['customer', 'team', 'user', 'virtual_key', 'provider_config']),
+  owner_id: z.string(),
+  max_limit: z.number(),
+  reset_duration: z.string(),
+  calendar_aligned: z.boolean(),
+  time_zone: z.string(),
+  /** Settled spend in the current period, USD. */
+  current_usage: z.number(),
+  /** Worst-case cost held by requests in flight, USD. */
+  reserved: z.number(),
+  /** Sum of active temporary increases, USD. */
+  granted: z.number(),
+  remaining: z.number(),
+  period_start: z.string(),
+  reset_at: z.string(),
+  grants: z.array(budgetGrantSchema),
+});
+export type Budget = z.infer<typeof budgetSchema>;
+
+export const rateLimitInputSchema = z.object({
+  request_max_limit: z.number().int().positive().nullable().optional(),
+  request_reset_duration: resetDurationSchema.nullable().optional(),
+  token_max_limit: z.number().int().positive().nullable().optional(),
+  token_reset_duration: resetDurationSchema.nullable().optional(),
+});
+export type RateLimitInput = z.infer<typeof rateLimitInputSchema>;
+
+export const rateLimitSchema = z.object({
+  id: z.string(),
+  request_max_limit: z.number().nullable(),
+  request_reset_duration: z.string().nullable(),
+  request_current_usage: z.number(),
+  token_max_limit: z.number().nullable(),
+  token_reset_duration: z.string().nullable(),
+  token_current_usage: z.number(),
+});
+
+const budgetsInput = {
+  /** One budget (Bifrost's shape) … */
+  budget: budgetInputSchema.nullable().optional(),
+  /** … or several, e.g. $20/day and $300/month. Replaces the owner's budgets when given. */
+  budgets: z.array(budgetInputSchema).optional(),
+};
+
+export const customerInputSchema = z.object({
+  name: z.string().trim().min(1, 'name is required').max(200),
+  description: z.string().max(2000).optional(),
+  ...budgetsInput,
+});
+export const teamInputSchema = customerInputSchema.extend({ customer_id: z.string().nullable().optional() });
+export const userInputSchema = customerInputSchema.extend({
+  email: z.string().max(320).nullable().optional(),
+  team_id: z.string().nullable().optional(),
+});
+
+const entityOutput = {
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  budgets: z.array(budgetSchema),
+  /** The first of `budgets`, for clients written against Bifrost's single-budget shape. */
+  budget: budgetSchema.nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+};
+export const customerSchema = z.object(entityOutput);
+export const teamSchema = z.object({ ...entityOutput, customer_id: z.string().nullable() });
+export const userSchema = z.object({ ...entityOutput, email: z.string().nullable(), team_id: z.string().nullable() });
+
+export const toolPolicySchema = z.object({
+  allow: z.array(z.string().min(1)).optional(),
+  deny: z.array(z.string().min(1)).optional(),
+});
+
+export const providerConfigInputSchema = z.object({
+  provider: z.string().min(1),
+  weight: z.number().nonnegative().optional(),
+  allowed_models: z.array(z.string().min(1)).optional(),
+  denied_models: z.array(z.string().min(1)).optional(),
+  ...budgetsInput,
+  rate_limit: rateLimitInputSchema.nullable().optional(),
+});
+
+export const virtualKeyGovernanceInputSchema = z.object({
+  team_id: z.string().nullable().optional(),
+  customer_id: z.string().nullable().optional(),
+  user_id: z.string().nullable().optional(),
+  ...budgetsInput,
+  rate_limit: rateLimitInputSchema.nullable().optional(),
+  provider_configs: z.array(providerConfigInputSchema).optional(),
+  expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
+  allowed_models: z.array(z.string().min(1)).optional(),
+  denied_models: z.array(z.string().min(1)).optional(),
+  model_remap: z.record(z.string().min(1), z.string().min(1)).optional(),
+  tool_policy: toolPolicySchema.nullable().optional(),
+  max_concurrent_requests: z.number().int().positive().nullable().optional(),
+});
+
+export const budgetGrantInputSchema = z.object({
+  /** USD added on top of the budget's limit. */
+  amount: z.number().positive(),
+  /** `period` (default): until this budget period resets; `session`: only for requests of session_id. */
+  scope: z.enum(['period', 'session']).optional(),
+  session_id: z.string().min(1).optional(),
+  /** An explicit end, ISO 8601; defaults to the end of the current period. */
+  until: z.iso.datetime({ offset: true }).optional(),
+  reason: z.string().max(500).optional(),
+});
+
 // ---- Virtual keys -------------------------------------------------------------------------------
 
-export const virtualKeyCreateSchema = z.object({
+export const virtualKeyCreateSchema = virtualKeyGovernanceInputSchema.extend({
   name: z.string().trim().min(1, 'name is required').max(200),
   description: z.string().max(2000).optional(),
   is_active: z.boolean().optional(),
@@ -27,6 +178,30 @@ export const virtualKeySchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   last_used_at: z.string().nullable(),
+  team_id: z.string().nullable(),
+  customer_id: z.string().nullable(),
+  user_id: z.string().nullable(),
+  expires_at: z.string().nullable(),
+  budgets: z.array(budgetSchema),
+  budget: budgetSchema.nullable(),
+  rate_limit: rateLimitSchema.nullable(),
+  provider_configs: z.array(
+    z.object({
+      id: z.number().int(),
+      provider: z.string(),
+      weight: z.number(),
+      allowed_models: z.array(z.string()),
+      denied_models: z.array(z.string()),
+      budgets: z.array(budgetSchema),
+      budget: budgetSchema.nullable(),
+      rate_limit: rateLimitSchema.nullable(),
+    }),
+  ),
+  allowed_models: z.array(z.string()),
+  denied_models: z.array(z.string()),
+  model_remap: z.record(z.string(), z.string()),
+  tool_policy: toolPolicySchema.nullable(),
+  max_concurrent_requests: z.number().nullable(),
 });
 export type VirtualKey = z.infer<typeof virtualKeySchema>;
 
@@ -134,6 +309,9 @@ export const logQuerySchema = z.object({
   /** An HTTP status code (`200`, `401`) or an outcome (`success`, `error`, `blocked`, `aborted`). */
   status: z.union([z.coerce.number().int().min(100).max(599), logStatusSchema]).optional(),
   session: z.string().optional(),
+  team: z.string().optional(),
+  user: z.string().optional(),
+  reason: z.string().optional(),
   /** Epoch milliseconds or an ISO 8601 timestamp; `start` inclusive, `end` exclusive. */
   start: timeParam.optional(),
   end: timeParam.optional(),
@@ -179,6 +357,16 @@ export const logEntrySchema = z.object({
   request_bytes: z.number().int(),
   response_bytes: z.number().int(),
   upstream_request_id: z.string().nullable(),
+  user_id: z.string().nullable(),
+  team_id: z.string().nullable(),
+  customer_id: z.string().nullable(),
+  /** Why governance refused the request: key_missing, key_unknown, key_revoked, key_expired, model_denied,
+   * concurrency_limit, rate_limit, budget_exhausted, budget_reserved, governance_unavailable, invalid_request, too_large. */
+  refusal_reason: z.string().nullable(),
+  /** The model the client asked for, when a remap sent another. */
+  requested_model: z.string().nullable(),
+  /** Tools the key's tool policy removed from the request. */
+  removed_tools: z.array(z.string()),
   has_content: z.boolean(),
 });
 export type LogEntry = z.infer<typeof logEntrySchema>;
@@ -217,6 +405,8 @@ export const clientConfigSchema = z.object({
   enforce_auth_on_inference: z.boolean(),
   capture_content: z.boolean(),
   retention_days: z.number().int().min(0).max(3650),
+  /** IANA time zone for calendar-aligned budgets that do not name their own. */
+  budget_time_zone: z.string().min(1).refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Paris'),
 });
 export type ClientConfig = z.infer<typeof clientConfigSchema>;
 
@@ -227,3 +417,4 @@ export const configSchema = z.object({ client_config: clientConfigSchema });
 
 export const okSchema = z.object({ message: z.string() });
 export const emptySchema = z.object({}).optional();
+

@@ -13,6 +13,7 @@ import {
 } from '../../shared/contract.js';
 import type { GatewayContext } from './context.js';
 import { asGatewayError, badRequest, GatewayError, notFound, sendError } from './errors.js';
+import { governanceHandlers } from './admin-governance.js';
 import { readBody } from './proxy.js';
 
 interface HandlerInput<N extends RouteName> {
@@ -27,10 +28,6 @@ const ADMIN_BODY_LIMIT = 1024 * 1024;
 
 export function adminHandlers(ctx: GatewayContext): Handlers {
   const now = (): number => ctx.clock();
-  const keyOr404 = <T>(value: T | null, id: string): T => {
-    if (value === null) throw notFound(`No virtual key with id ${id}.`);
-    return value;
-  };
   const providerOr404 = <T>(value: T | null, name: string): T => {
     if (value === null) throw notFound(`Provider ${name} is not configured.`);
     return value;
@@ -41,23 +38,7 @@ export function adminHandlers(ctx: GatewayContext): Handlers {
   };
 
   return {
-    listVirtualKeys: () => {
-      const keys = ctx.keys.all();
-      return { virtual_keys: keys, count: keys.length };
-    },
-    createVirtualKey: ({ body }) => ({
-      message: 'Virtual key created. Copy its value now: it is not shown again.',
-      virtual_key: ctx.keys.create(body, now()),
-    }),
-    getVirtualKey: ({ params }) => ({ virtual_key: keyOr404(ctx.keys.get(params.id), params.id) }),
-    updateVirtualKey: ({ params, body }) => ({
-      message: 'Virtual key updated.',
-      virtual_key: keyOr404(ctx.keys.modify(params.id, body, now()), params.id),
-    }),
-    deleteVirtualKey: ({ params }) => {
-      if (!ctx.keys.remove(params.id, now())) throw notFound(`No virtual key with id ${params.id}.`);
-      return { message: 'Virtual key deleted; requests using it are refused from now on.' };
-    },
+    ...governanceHandlers(ctx),
 
     listProviders: () => {
       const providers = ctx.providers.all();
@@ -186,6 +167,10 @@ export async function handleAdmin(
 ): Promise<void> {
   try {
     if (!isAuthorisedAdmin(req, ctx.adminToken)) {
+      ctx.audit.record(
+        { actor: 'unknown', action: 'admin.sign_in_failed', targetType: 'route', targetId: `${req.method ?? ''} ${url.pathname}`, address: req.socket.remoteAddress ?? null },
+        ctx.clock(),
+      );
       throw new GatewayError(
         401,
         'authentication_error',
@@ -208,7 +193,22 @@ export async function handleAdmin(
     const query = spec.query ? validate(spec.query, Object.fromEntries(url.searchParams), 'query') : undefined;
     const body = spec.body ? validate(spec.body, await readJsonBody(req), 'body') : undefined;
     const handler = handlers[route.name] as (input: { params: unknown; query: unknown; body: unknown }) => unknown;
+    const before = route.method === 'GET' ? undefined : currentState(handlers, route, params);
     const result = handler({ params, query, body });
+    if (route.method !== 'GET') {
+      ctx.audit.record(
+        {
+          actor: 'admin',
+          action: route.name,
+          targetType: targetTypeOf(adminApi[route.name].path),
+          targetId: Object.values(params)[0] ?? idOf(result),
+          before: before ?? null,
+          after: route.method === 'DELETE' ? null : result,
+          address: req.socket.remoteAddress ?? null,
+        },
+        ctx.clock(),
+      );
+    }
     const payload = JSON.stringify(result);
     res.writeHead(spec.status ?? 200, {
       'content-type': 'application/json',
@@ -222,6 +222,35 @@ export async function handleAdmin(
     if (!(error instanceof GatewayError)) ctx.logger.error(`admin ${req.method ?? ''} ${url.pathname} failed`, error);
     sendError(res, refusal);
   }
+}
+
+/** What a change is about to replace: the answer of the GET route at the same path, if there is one. */
+function currentState(handlers: Handlers, route: CompiledRoute, params: Record<string, string>): unknown {
+  const reader = compiledRoutes.find((candidate) => candidate.method === 'GET' && candidate.pattern.source === route.pattern.source);
+  if (!reader || route.paramNames.length === 0) return undefined;
+  try {
+    return (handlers[reader.name] as (input: { params: unknown; query: unknown; body: unknown }) => unknown)({
+      params,
+      query: undefined,
+      body: undefined,
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/** `virtual-keys` for /api/governance/virtual-keys/:id, `budgets` for /api/governance/budgets/:id/grants. */
+function targetTypeOf(path: string): string | null {
+  return path.split('/').find((segment) => segment && segment !== 'api' && segment !== 'governance') ?? null;
+}
+
+/** The id of what a create returned (`{"virtual_key": {"id": …}}`), for the audit entry. */
+function idOf(result: unknown): string | null {
+  if (typeof result !== 'object' || result === null) return null;
+  for (const value of Object.values(result)) {
+    if (typeof value === 'object' && value !== null && 'id' in value) return String((value as { id: unknown }).id);
+  }
+  return null;
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {

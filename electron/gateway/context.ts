@@ -7,11 +7,19 @@ import type { SettingsStore } from '../store/settings.js';
 import type { VirtualKeyStore } from '../store/virtual-keys.js';
 import type { PriceStore } from '../store/prices.js';
 import type { ContentStore } from '../store/content-store.js';
+import type { GovernanceLedger } from '../governance/ledger.js';
+import type { AuditLog } from '../store/audit.js';
+import type { BudgetStore } from '../store/budgets.js';
+import type { OrganisationStore } from '../store/organisation.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 
 export interface GatewayContext {
   keys: VirtualKeyStore;
+  organisation: OrganisationStore;
+  budgets: BudgetStore;
+  ledger: GovernanceLedger;
+  audit: AuditLog;
   providers: ProviderStore;
   prices: PriceStore;
   settings: SettingsStore;
@@ -25,6 +33,8 @@ export interface GatewayContext {
   dispatcher: Dispatcher;
   adminToken: string;
   maxBodyBytes: number;
+  /** Runs work in one SQLite transaction. */
+  transaction: <T>(work: () => T) => T;
   /** Epoch milliseconds; injected so tests can move time. */
   clock: () => number;
   logger: Logger;

@@ -22,6 +22,8 @@ export class GatewayError extends Error {
     message: string,
     /** Extra response headers, e.g. retry-after or x-should-retry. */
     readonly headers: Record<string, string> = {},
+    /** Why governance refused the request, for the log (`budget_exhausted`, `model_denied`, …); null for failures. */
+    readonly reason: string | null = null,
   ) {
     super(message);
   }

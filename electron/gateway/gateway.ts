@@ -17,6 +17,10 @@ import { DEFAULT_ANTHROPIC_BASE_URL, ProviderStore } from '../store/providers.js
 import { RequestLog } from '../store/request-log.js';
 import { SettingsStore } from '../store/settings.js';
 import { VirtualKeyStore } from '../store/virtual-keys.js';
+import { GovernanceLedger } from '../governance/ledger.js';
+import { AuditLog } from '../store/audit.js';
+import { BudgetStore } from '../store/budgets.js';
+import { OrganisationStore } from '../store/organisation.js';
 import type { GatewayContext } from './context.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
@@ -84,9 +88,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     onFlushError: (error) => logger.error('could not write request log rows; retrying', error),
   });
   const settings = new SettingsStore(db);
+  const organisation = new OrganisationStore(db);
+  const budgets = new BudgetStore(db, () => settings.config.budget_time_zone);
 
   const context: GatewayContext = {
     keys: new VirtualKeyStore(db),
+    organisation,
+    budgets,
+    ledger: new GovernanceLedger(db, budgets, organisation),
+    audit: new AuditLog(db),
+    transaction: (work) => db.transaction(work)(),
     providers,
     prices,
     settings,

@@ -12,6 +12,7 @@ import { costMicros, emptyUsage, type TokenUsage } from '../pricing/cost.js';
 import { isRecord } from '../store/content-store.js';
 import type { LogRecord } from '../store/request-log.js';
 import type { KeyIdentity } from '../store/virtual-keys.js';
+import type { Admission } from '../governance/ledger.js';
 import type { GatewayContext } from './context.js';
 import { asGatewayError, badRequest, errorBody, GatewayError, sendError } from './errors.js';
 import { SseTap, toolNamesOf, usageFromMessage } from './sse-tap.js';
@@ -52,6 +53,10 @@ export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** What is known about a request so far; becomes its log row. */
 interface Attempt {
   requestId: string;
+  admission: Admission | null;
+  /** The subscriber's own OAuth credentials travel upstream untouched. */
+  oauth: boolean;
+  refusalReason: string | null;
   createdAt: number;
   startedAt: number;
   firstByteAt: number | null;
@@ -83,6 +88,9 @@ export async function handleInference(
 ): Promise<void> {
   const attempt: Attempt = {
     requestId: `req_tg_${randomUUID().replaceAll('-', '')}`,
+    admission: null,
+    oauth: isOAuthBearer(req.headers),
+    refusalReason: null,
     createdAt: ctx.clock(),
     startedAt: performance.now(),
     firstByteAt: null,
@@ -124,14 +132,36 @@ export async function handleInference(
       attempt.stream = route.endpoint === 'messages' && parsed.request.stream === true;
       attempt.sessionId ??= sessionFromMetadata(parsed.request);
     }
-    admit(ctx, presented, attempt.key);
+    admitKey(ctx, presented, attempt.key);
     if (parsed instanceof GatewayError) throw parsed;
-    const upstream = await forward(ctx, route, req, attempt.body, clientGone.signal);
+    if (attempt.key) {
+      attempt.admission = ctx.ledger.admit({
+        key: attempt.key,
+        endpoint: route.endpoint,
+        model: attempt.request?.model ?? null,
+        maxTokens: attempt.request?.max_tokens,
+        bodyBytes: attempt.body.length,
+        body: isRecord(attempt.parsedBody) ? attempt.parsedBody : null,
+        sessionId: attempt.sessionId,
+        userHeader: headerValue(req.headers, 'x-tollgate-user'),
+        at: attempt.createdAt,
+        priceOf: (model) => ctx.pricing().resolve(model, attempt.createdAt).version,
+      });
+    }
+    // A policy that remapped the model or removed tools forwards its edited body; otherwise the client's bytes.
+    const edited = attempt.admission?.body;
+    const outgoing = edited ? Buffer.from(JSON.stringify(edited)) : attempt.body;
+    const upstream = await forward(ctx, route, req, outgoing, attempt.oauth, clientGone.signal);
     await relay(ctx, upstream, res, attempt, clientGone.signal);
   } catch (error) {
     refuseOrFail(ctx, res, attempt, error, clientGone.signal.aborted);
   } finally {
     const record = toLogRecord(ctx, route, req, attempt);
+    if (attempt.admission) {
+      const { usage } = record;
+      const tokens = usage.input_tokens + usage.output_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens;
+      ctx.ledger.settle(attempt.admission, record.cost_micros, tokens, ctx.clock());
+    }
     ctx.requestLog.append(record);
     ctx.metrics.observe(record);
   }
@@ -150,20 +180,34 @@ export function presentedKey(headers: IncomingHttpHeaders): string | null {
 }
 
 /** Refuses a request whose key is missing (when keys are enforced), unknown, or revoked. */
-function admit(ctx: GatewayContext, presented: string | null, key: KeyIdentity | null): void {
+function admitKey(ctx: GatewayContext, presented: string | null, key: KeyIdentity | null): void {
   if (presented === null) {
     if (!ctx.settings.config.enforce_auth_on_inference) return;
     throw new GatewayError(
       401,
       'authentication_error',
       'No Tollgate virtual key was sent. Set ANTHROPIC_AUTH_TOKEN to your sk-tg-… key (or send it in x-api-key or x-tollgate-key).',
+      {},
+      'key_missing',
     );
   }
   if (!key) {
+    if (presented.startsWith(OAUTH_PREFIX)) {
+      if (!ctx.settings.config.enforce_auth_on_inference) return;
+      throw new GatewayError(
+        401,
+        'authentication_error',
+        'This gateway needs a Tollgate key alongside your Claude subscription sign-in. Set ANTHROPIC_CUSTOM_HEADERS="x-tollgate-key: sk-tg-…" with the key your Tollgate admin gave you.',
+        {},
+        'key_missing',
+      );
+    }
     throw new GatewayError(
       401,
       'authentication_error',
       `The key ${redact(presented)} is not a Tollgate virtual key. Ask your Tollgate admin for a key (sk-tg-…) and set it as ANTHROPIC_AUTH_TOKEN.`,
+      {},
+      'key_unknown',
     );
   }
   if (!key.active) {
@@ -171,8 +215,17 @@ function admit(ctx: GatewayContext, presented: string | null, key: KeyIdentity |
       401,
       'authentication_error',
       `The Tollgate virtual key "${key.name}" has been revoked or disabled. Ask your Tollgate admin for a new key.`,
+      {},
+      'key_revoked',
     );
   }
+}
+
+const OAUTH_PREFIX = 'sk-ant-oat';
+
+/** A Claude Pro/Max subscriber's own sign-in (`Authorization: Bearer sk-ant-oat…`). */
+function isOAuthBearer(headers: IncomingHttpHeaders): boolean {
+  return /^Bearer\s+sk-ant-oat/i.test(headerValue(headers, 'authorization') ?? '');
 }
 
 // ---- parse -----------------------------------------------------------------------------------------
@@ -225,10 +278,11 @@ async function forward(
   route: InferenceRoute,
   req: IncomingMessage,
   body: Buffer,
+  oauth: boolean,
   signal: AbortSignal,
 ): Promise<Dispatcher.ResponseData> {
   const target = ctx.providers.target('anthropic');
-  if (!target.apiKey) {
+  if (!target.apiKey && !oauth) {
     throw new GatewayError(
       500,
       'api_error',
@@ -237,7 +291,7 @@ async function forward(
     );
   }
   const base = new URL(target.baseUrl);
-  const headers = upstreamHeaders(req.headers, target.apiKey);
+  const headers = upstreamHeaders(req.headers, oauth ? null : target.apiKey);
   try {
     return await ctx.dispatcher.request({
       origin: base.origin,
@@ -257,17 +311,19 @@ async function forward(
   }
 }
 
-export function upstreamHeaders(incoming: IncomingHttpHeaders, apiKey: string): Record<string, string | string[]> {
+/** `apiKey` null forwards the client's own `authorization` (a subscriber's OAuth sign-in) instead. */
+export function upstreamHeaders(incoming: IncomingHttpHeaders, apiKey: string | null): Record<string, string | string[]> {
   const connectionScoped = new Set(
     (headerValue(incoming, 'connection') ?? '').split(',').map((name) => name.trim().toLowerCase()),
   );
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || CREDENTIAL_HEADERS.has(name) || connectionScoped.has(name)) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || connectionScoped.has(name)) continue;
+    if (CREDENTIAL_HEADERS.has(name) && !(apiKey === null && name === 'authorization')) continue;
     if (name.startsWith('x-tollgate-')) continue;
     headers[name] = value;
   }
-  headers['x-api-key'] = apiKey;
+  if (apiKey !== null) headers['x-api-key'] = apiKey;
   headers['accept-encoding'] = 'identity';
   return headers;
 }
@@ -404,7 +460,8 @@ function refuseOrFail(
   }
   const refusal = asGatewayError(error);
   if (!(error instanceof GatewayError)) ctx.logger.error(`request ${attempt.requestId} failed`, error);
-  attempt.status = refusal.status === 401 || refusal.status === 413 || refusal.status === 400 ? 'blocked' : 'error';
+  attempt.status = refusal.reason !== null || refusal.status === 413 || refusal.status === 400 ? 'blocked' : 'error';
+  attempt.refusalReason = refusal.reason ?? (refusal.status === 413 ? 'too_large' : refusal.status === 400 ? 'invalid_request' : null);
   attempt.statusCode = refusal.status;
   attempt.errorType = refusal.type;
   attempt.errorMessage = refusal.message;
@@ -426,6 +483,12 @@ function toLogRecord(ctx: GatewayContext, route: InferenceRoute, req: IncomingMe
     created_at: attempt.createdAt,
     virtual_key_id: attempt.key?.id ?? null,
     virtual_key_name: attempt.key?.name ?? null,
+    user_id: attempt.admission?.attribution.user?.id ?? attempt.key?.userId ?? null,
+    team_id: attempt.admission?.attribution.team?.id ?? attempt.key?.teamId ?? null,
+    customer_id: attempt.admission?.attribution.customer?.id ?? attempt.key?.customerId ?? null,
+    refusal_reason: attempt.refusalReason,
+    requested_model: attempt.request?.model ?? null,
+    removed_tools: attempt.admission?.removedTools ?? [],
     session_id: attempt.sessionId,
     client: headerValue(req.headers, 'user-agent'),
     method: req.method ?? 'GET',

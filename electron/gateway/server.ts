@@ -6,6 +6,7 @@ import type { GatewayContext } from './context.js';
 import { adminHandlers, handleAdmin } from './admin.js';
 import { GatewayError, notFound, sendError } from './errors.js';
 import { handleInference, type Endpoint, type InferenceRoute } from './proxy.js';
+import { handleUsage } from './usage.js';
 
 const ANTHROPIC_PREFIX = '/anthropic';
 
@@ -50,11 +51,13 @@ export function createGatewayServer(ctx: GatewayContext): Server {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     const pathname = url.pathname;
 
+    const unprefixed = pathname.startsWith(`${ANTHROPIC_PREFIX}/`) ? pathname.slice(ANTHROPIC_PREFIX.length) : pathname;
+    if (unprefixed === '/v1/tollgate/usage' && (method === 'GET' || method === 'HEAD')) return handleUsage(ctx, req, res);
+
     const proxied = inferenceRoute(method, pathname, url.search);
     if (proxied) return handleInference(ctx, proxied, req, res);
 
-    const probe = pathname.startsWith(ANTHROPIC_PREFIX) ? pathname.slice(ANTHROPIC_PREFIX.length) : pathname;
-    if (probe === '/' || probe === '' || probe === '/api/hello') {
+    if (pathname === '/' || pathname === ANTHROPIC_PREFIX || unprefixed === '/' || unprefixed === '/api/hello') {
       // Reachability probes: HEAD / from Claude Code, and HEAD /api/hello from versions that send
       // non-essential traffic. They carry no key and reveal nothing.
       return json(res, 200, { name: 'Tollgate', status: 'ok' }, method === 'HEAD');

@@ -13,6 +13,9 @@ export interface LogRecord {
   created_at: number;
   virtual_key_id: string | null;
   virtual_key_name: string | null;
+  user_id: string | null;
+  team_id: string | null;
+  customer_id: string | null;
   session_id: string | null;
   client: string | null;
   method: string;
@@ -36,6 +39,9 @@ export interface LogRecord {
   request_bytes: number;
   response_bytes: number;
   upstream_request_id: string | null;
+  refusal_reason: string | null;
+  requested_model: string | null;
+  removed_tools: string[];
   /** Present when content capture applies: the raw and parsed request body, and the response message. */
   content?: { request: { body: Buffer; parsed: unknown } | null; response: unknown };
 }
@@ -46,6 +52,9 @@ interface LogRow {
   created_at: number;
   virtual_key_id: string | null;
   virtual_key_name: string | null;
+  user_id: string | null;
+  team_id: string | null;
+  customer_id: string | null;
   session_id: string | null;
   client: string | null;
   method: string;
@@ -74,6 +83,9 @@ interface LogRow {
   request_bytes: number;
   response_bytes: number;
   upstream_request_id: string | null;
+  refusal_reason: string | null;
+  requested_model: string | null;
+  removed_tools: string | null;
   price_model: string | null;
   price_source: 'builtin' | 'override' | null;
   price_effective_from: number | null;
@@ -115,11 +127,13 @@ export class RequestLog {
       `INSERT INTO request_logs (request_id, created_at, virtual_key_id, virtual_key_name, session_id, client, method, path,
          endpoint, model, provider, status, status_code, error_type, error_message, stream, input_tokens, output_tokens,
          cache_creation_tokens, cache_creation_5m_tokens, cache_creation_1h_tokens, cache_read_tokens, cost_micros,
-         cost_estimated, price_id, latency_ms, ttfb_ms, stop_reason, tool_names, request_bytes, response_bytes, upstream_request_id)
+         cost_estimated, price_id, latency_ms, ttfb_ms, stop_reason, tool_names, request_bytes, response_bytes, upstream_request_id,
+         user_id, team_id, customer_id, refusal_reason, requested_model, removed_tools)
        VALUES (@request_id, @created_at, @virtual_key_id, @virtual_key_name, @session_id, @client, @method, @path,
          @endpoint, @model, @provider, @status, @status_code, @error_type, @error_message, @stream, @input_tokens, @output_tokens,
          @cache_creation_tokens, @cache_creation_5m_tokens, @cache_creation_1h_tokens, @cache_read_tokens, @cost_micros,
-         @cost_estimated, @price_id, @latency_ms, @ttfb_ms, @stop_reason, @tool_names, @request_bytes, @response_bytes, @upstream_request_id)`,
+         @cost_estimated, @price_id, @latency_ms, @ttfb_ms, @stop_reason, @tool_names, @request_bytes, @response_bytes, @upstream_request_id,
+         @user_id, @team_id, @customer_id, @refusal_reason, @requested_model, @removed_tools)`,
     );
     this.touchKey = db.prepare(
       'UPDATE virtual_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?',
@@ -212,6 +226,9 @@ export class RequestLog {
     if (typeof query.status === 'number') add('l.status_code = ?', query.status);
     else if (query.status !== undefined) add('l.status = ?', query.status);
     if (query.session !== undefined) add('l.session_id = ?', query.session);
+    if (query.team !== undefined) add('l.team_id = ?', query.team);
+    if (query.user !== undefined) add('l.user_id = ?', query.user);
+    if (query.reason !== undefined) add('l.refusal_reason = ?', query.reason);
     if (query.start !== undefined) add('l.created_at >= ?', toMs(query.start));
     if (query.end !== undefined) add('l.created_at < ?', toMs(query.end));
     if (query.cursor !== undefined) {
@@ -299,6 +316,12 @@ function toRow(record: LogRecord): Record<string, string | number | null> {
     request_bytes: record.request_bytes,
     response_bytes: record.response_bytes,
     upstream_request_id: record.upstream_request_id,
+    user_id: record.user_id,
+    team_id: record.team_id,
+    customer_id: record.customer_id,
+    refusal_reason: record.refusal_reason,
+    requested_model: record.requested_model,
+    removed_tools: record.removed_tools.length ? JSON.stringify(record.removed_tools) : null,
   };
 }
 
@@ -347,6 +370,12 @@ function toEntry(row: LogRow): LogEntry {
     request_bytes: row.request_bytes,
     response_bytes: row.response_bytes,
     upstream_request_id: row.upstream_request_id,
+    user_id: row.user_id,
+    team_id: row.team_id,
+    customer_id: row.customer_id,
+    refusal_reason: row.refusal_reason,
+    requested_model: row.requested_model,
+    removed_tools: row.removed_tools ? (JSON.parse(row.removed_tools) as string[]) : [],
     has_content: row.has_content === 1,
   };
 }

@@ -6,6 +6,7 @@ const defaults: ClientConfig = {
   enforce_auth_on_inference: true,
   capture_content: true,
   retention_days: 90,
+  budget_time_zone: 'UTC',
 };
 
 export class SettingsStore {

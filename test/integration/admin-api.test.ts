@@ -574,7 +574,12 @@ describe('client config', () => {
   it('reads the defaults of a fresh gateway', async () => {
     const gw = await start();
     const { body } = await call(gw, 'getConfig', '/api/config');
-    expect(body.client_config).toEqual({ enforce_auth_on_inference: true, capture_content: true, retention_days: 90 });
+    expect(body.client_config).toEqual({
+      enforce_auth_on_inference: true,
+      capture_content: true,
+      retention_days: 90,
+      budget_time_zone: 'UTC',
+    });
   });
 
   it('updates only the fields given, keeps them across a restart, and applies them to requests', async () => {
@@ -586,6 +591,7 @@ describe('client config', () => {
       enforce_auth_on_inference: true,
       capture_content: false,
       retention_days: 30,
+      budget_time_zone: 'UTC',
     });
 
     await gw.restart();

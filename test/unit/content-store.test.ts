@@ -93,6 +93,12 @@ function recordFields(partial: Omit<Partial<LogRecord>, 'content'>): Omit<LogRec
     request_bytes: 1_000,
     response_bytes: 2_000,
     upstream_request_id: 'req_011Cupstream',
+    user_id: null,
+    team_id: null,
+    customer_id: null,
+    refusal_reason: null,
+    requested_model: null,
+    removed_tools: [],
     ...partial,
   };
 }

@@ -215,6 +215,12 @@ describe("indexes for the log viewer's queries", () => {
     request_bytes: 100,
     response_bytes: 200,
     upstream_request_id: null,
+    user_id: null,
+    team_id: null,
+    customer_id: null,
+    refusal_reason: null,
+    requested_model: null,
+    removed_tools: [],
   });
 
   beforeEach(() => {

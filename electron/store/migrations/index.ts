@@ -1,9 +1,13 @@
 // Append-only list of schema migrations; the position in this list is the schema version.
 import initial from './0001-initial.js';
+import governance from './0002-governance.js';
 
 export interface Migration {
   name: string;
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ name: '0001-initial', sql: initial }];
+export const migrations: readonly Migration[] = [
+  { name: '0001-initial', sql: initial },
+  { name: '0002-governance', sql: governance },
+];

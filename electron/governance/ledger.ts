@@ -1,0 +1,440 @@
+// The governance ledger: admits or refuses each request against every rule up the hierarchy, holds
+// what in-flight requests may still spend, and settles their actual cost in one transaction.
+// Decisions come from the pure modules beside it (periods, policy, rate windows, reservation); this
+// class owns the state they are applied to. Node runs admission synchronously, so check-and-reserve is
+// atomic: that is what keeps budgets from overshooting under concurrency.
+import type { Budget } from '../../shared/schemas.js';
+import { GatewayError } from '../gateway/errors.js';
+import type { PriceVersion } from '../pricing/cost.js';
+import { microsToUsd } from '../pricing/cost.js';
+import type { BudgetStore } from '../store/budgets.js';
+import type { Db } from '../store/database.js';
+import type { OrganisationStore, OrgEntity } from '../store/organisation.js';
+import { iso } from '../store/time.js';
+import type { KeyRecord, ProviderConfig } from '../store/virtual-keys.js';
+import { parseResetDuration, periodAt } from './periods.js';
+import { applyToolPolicy, decideModel, remapModel } from './policy.js';
+import { SlidingWindow } from './rate-window.js';
+import { admitBudget, worstCaseMicros } from './reservation.js';
+import type { BudgetRule, OwnerType, RateLimitRule } from './types.js';
+
+export interface Attribution {
+  user: OrgEntity | null;
+  team: OrgEntity | null;
+  customer: OrgEntity | null;
+  providerConfig: ProviderConfig | null;
+}
+
+export interface AdmissionRequest {
+  key: KeyRecord;
+  endpoint: 'messages' | 'count_tokens' | 'models' | 'other';
+  model: string | null;
+  maxTokens: number | undefined;
+  bodyBytes: number;
+  body: Record<string, unknown> | null;
+  sessionId: string | null;
+  /** `x-tollgate-user`: attributes a shared key's request to one of its people. */
+  userHeader: string | null;
+  at: number;
+  /** Resolves the price a model would be charged at now, for the worst-case reservation. */
+  priceOf: (model: string) => PriceVersion;
+}
+
+interface Hold {
+  budgetId: string;
+  periodStart: number;
+  micros: number;
+}
+
+export interface Admission {
+  keyId: string;
+  attribution: Attribution;
+  /** The model to forward: the requested one, or its remap. */
+  model: string | null;
+  /** A replacement body when the tool policy removed tools; null to forward the client's bytes. */
+  body: Record<string, unknown> | null;
+  removedTools: string[];
+  holds: Hold[];
+  rateLimits: RateLimitRule[];
+  counted: boolean;
+}
+
+/** Claude Code retries a 429 for about 100 s; a limit freeing later than this should stop it at once. */
+const RETRY_WORTHWHILE_SECONDS = 60;
+
+export class GovernanceLedger {
+  /** Worst-case micros held per budget id and period start, by in-flight requests. */
+  private readonly held = new Map<string, { periodStart: number; micros: number; count: number }>();
+  private readonly inFlightByKey = new Map<string, number>();
+  private readonly requestWindows = new Map<string, SlidingWindow>();
+  private readonly tokenWindows = new Map<string, SlidingWindow>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly budgets: BudgetStore,
+    private readonly organisation: OrganisationStore,
+  ) {}
+
+  // ---- admission ------------------------------------------------------------------------------
+
+  admit(request: AdmissionRequest): Admission {
+    const { key, at } = request;
+    if (key.expiresAt !== null && key.expiresAt <= at) {
+      throw new GatewayError(
+        401,
+        'authentication_error',
+        `The Tollgate virtual key "${key.name}" expired at ${iso(key.expiresAt)}. Ask your Tollgate admin to extend it or for a new key.`,
+        {},
+        'key_expired',
+      );
+    }
+    let attribution: Attribution;
+    let budgetRules: { rule: BudgetRule; level: string }[];
+    let rateLimits: RateLimitRule[];
+    try {
+      attribution = this.attribute(key, request.userHeader);
+      budgetRules = this.budgetChain(key, attribution);
+      rateLimits = [
+        this.budgets.rateLimitFor('virtual_key', key.id),
+        attribution.providerConfig && this.budgets.rateLimitFor('provider_config', String(attribution.providerConfig.id)),
+      ].filter((rule): rule is RateLimitRule => Boolean(rule));
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      // Fail closed: a request is never waved through because its limits could not be read.
+      throw new GatewayError(
+        500,
+        'api_error',
+        'Tollgate could not read the budgets and limits for this key, so it refused the request rather than let it through unchecked. Retry shortly; if it persists, tell your Tollgate admin.',
+        {},
+        'governance_unavailable',
+      );
+    }
+
+    // Model policy: remap first (a downgrade instead of a refusal), then allow and deny lists.
+    let model = request.model;
+    if (model !== null) {
+      model = remapModel(model, key.policy.model_remap) ?? model;
+      const decision = decideModel(model, [
+        {
+          label: `virtual key "${key.name}"`,
+          policy: { allowed: key.policy.allowed_models, denied: key.policy.denied_models },
+        },
+        ...(attribution.providerConfig
+          ? [
+              {
+                label: `the ${attribution.providerConfig.provider} provider config of key "${key.name}"`,
+                policy: { allowed: attribution.providerConfig.allowedModels, denied: attribution.providerConfig.deniedModels },
+              },
+            ]
+          : []),
+      ]);
+      if (!decision.allowed) throw new GatewayError(400, 'invalid_request_error', decision.reason, {}, 'model_denied');
+    }
+
+    let body: Record<string, unknown> | null = null;
+    let removedTools: string[] = [];
+    if (request.body && request.endpoint !== 'models') {
+      const withModel = model !== request.model ? { ...request.body, model } : request.body;
+      const filtered = applyToolPolicy(withModel, key.policy.tool_policy ?? undefined);
+      body = filtered ? filtered.body : withModel !== request.body ? withModel : null;
+      removedTools = filtered?.removed ?? [];
+    }
+
+    const base = { keyId: key.id, attribution, model, body, removedTools, rateLimits };
+    // count_tokens is free and frequent: it never counts against limits or budgets.
+    if (request.endpoint !== 'messages') return { ...base, holds: [], counted: false };
+
+    this.checkConcurrency(key);
+    this.checkRateLimits(rateLimits, at);
+
+    const worstCase = model === null ? 0 : worstCaseMicros(request.priceOf(model), request.bodyBytes, request.maxTokens);
+    const holds: Hold[] = [];
+    for (const { rule, level } of budgetRules) {
+      const period = periodAt(rule, at);
+      const state = this.budgetState(rule, period.start, at, request.sessionId);
+      const verdict = admitBudget({
+        limitMicros: rule.maxLimitMicros,
+        grantsMicros: state.grantsMicros,
+        spentMicros: state.spentMicros,
+        reservedMicros: state.heldMicros,
+        worstCaseMicros: worstCase,
+        inFlight: state.inFlight,
+      });
+      if (verdict.admit) {
+        holds.push({ budgetId: rule.id, periodStart: period.start, micros: worstCase });
+        continue;
+      }
+      if (verdict.kind === 'exhausted') {
+        throw new GatewayError(
+          402,
+          'billing_error',
+          `Tollgate budget reached: the ${level} budget of ${usd(rule.maxLimitMicros + state.grantsMicros)} per ${describeDuration(rule)} ` +
+            `has ${usd(state.spentMicros)} spent. It resets at ${iso(period.end)}. Ask your Tollgate admin for a temporary increase if you need to continue now.`,
+          {},
+          'budget_exhausted',
+        );
+      }
+      // Refused with the budget error, as a spent budget is: admitting it could overshoot the limit.
+      throw new GatewayError(
+        402,
+        'billing_error',
+        `Tollgate budget nearly reached: the ${level} budget of ${usd(rule.maxLimitMicros + state.grantsMicros)} per ${describeDuration(rule)} ` +
+          `has ${usd(Math.max(0, rule.maxLimitMicros + state.grantsMicros - state.spentMicros))} left, and ${state.inFlight} running ` +
+          `request${state.inFlight === 1 ? '' : 's'} may still use up to ${usd(state.heldMicros)} of it; this one could cost up to ${usd(worstCase)}. ` +
+          `Try again when they finish; the budget resets at ${iso(period.end)}.`,
+        {},
+        'budget_reserved',
+      );
+    }
+
+    // Admitted: take the holds and count the request, all before any await.
+    for (const hold of holds) this.hold(hold);
+    for (const rule of rateLimits) this.requestWindow(rule)?.add(at, 1);
+    this.inFlightByKey.set(key.id, (this.inFlightByKey.get(key.id) ?? 0) + 1);
+    return { ...base, holds, counted: true };
+  }
+
+  /**
+   * Releases an admission's holds and adds its actual cost to every budget it was admitted under, in
+   * one transaction. Call exactly once per admission, whatever happened to the request.
+   */
+  settle(admission: Admission, costMicros: number, tokens: number, at: number): void {
+    if (!admission.counted) return;
+    for (const hold of admission.holds) this.release(hold);
+    const current = this.inFlightByKey.get(admission.keyId) ?? 1;
+    if (current <= 1) this.inFlightByKey.delete(admission.keyId);
+    else this.inFlightByKey.set(admission.keyId, current - 1);
+    for (const rule of admission.rateLimits) this.tokenWindow(rule)?.add(at, tokens);
+    if (costMicros <= 0 || admission.holds.length === 0) return;
+    this.db.transaction(() => {
+      for (const hold of admission.holds) this.budgets.addSpend(hold.budgetId, hold.periodStart, costMicros);
+    })();
+  }
+
+  // ---- views ----------------------------------------------------------------------------------
+
+  /** A budget as the admin API and the usage endpoint show it, for the period containing `at`. */
+  describeBudget(rule: BudgetRule, at: number): Budget {
+    const period = periodAt(rule, at);
+    const state = this.budgetState(rule, period.start, at, null);
+    const grants = this.budgets.activeGrants(rule.id, at);
+    const cap = rule.maxLimitMicros + state.grantsMicros;
+    return {
+      id: rule.id,
+      owner_type: rule.ownerType,
+      owner_id: rule.ownerId,
+      max_limit: microsToUsd(rule.maxLimitMicros),
+      reset_duration: rule.resetDuration,
+      calendar_aligned: rule.calendarAligned,
+      time_zone: rule.timeZone,
+      current_usage: microsToUsd(state.spentMicros),
+      reserved: microsToUsd(state.heldMicros),
+      granted: microsToUsd(state.grantsMicros),
+      remaining: microsToUsd(Math.max(0, cap - state.spentMicros - state.heldMicros)),
+      period_start: iso(period.start),
+      reset_at: iso(period.end),
+      grants: grants.map((grant) => ({
+        id: grant.id,
+        amount: microsToUsd(grant.amountMicros),
+        expires_at: iso(grant.expiresAt),
+        session_id: grant.sessionId,
+        reason: grant.reason,
+        created_by: grant.createdBy,
+        created_at: iso(grant.createdAt),
+      })),
+    };
+  }
+
+  describeRateLimit(rule: RateLimitRule, at: number) {
+    return {
+      id: rule.id,
+      request_max_limit: rule.requestMaxLimit,
+      request_reset_duration: rule.requestResetDuration,
+      request_current_usage: this.requestWindow(rule)?.total(at) ?? 0,
+      token_max_limit: rule.tokenMaxLimit,
+      token_reset_duration: rule.tokenResetDuration,
+      token_current_usage: this.tokenWindow(rule)?.total(at) ?? 0,
+    };
+  }
+
+  inFlight(keyId: string): number {
+    return this.inFlightByKey.get(keyId) ?? 0;
+  }
+
+  /** Every budget that applies to a key's requests, outermost level first. */
+  budgetChain(key: KeyRecord, attribution: Attribution): { rule: BudgetRule; level: string }[] {
+    const levels: [OwnerType, OrgEntity | { id: string; name: string } | null, string][] = [
+      ['customer', attribution.customer, 'customer'],
+      ['team', attribution.team, 'team'],
+      ['user', attribution.user, 'user'],
+      ['virtual_key', { id: key.id, name: key.name }, 'virtual key'],
+      [
+        'provider_config',
+        attribution.providerConfig && { id: String(attribution.providerConfig.id), name: attribution.providerConfig.provider },
+        'provider config',
+      ],
+    ];
+    return levels.flatMap(([type, owner, noun]) =>
+      owner ? this.budgets.rulesFor(type, owner.id).map((rule) => ({ rule, level: `${noun} "${owner.name}"` })) : [],
+    );
+  }
+
+  attribute(key: KeyRecord, userHeader: string | null): Attribution {
+    let user = key.userId ? this.organisation.get('user', key.userId) : null;
+    if (userHeader) {
+      const named = this.organisation.get('user', userHeader) ?? this.findUser(userHeader);
+      if (!named) {
+        throw new GatewayError(400, 'invalid_request_error', `x-tollgate-user names "${userHeader}", which is not a Tollgate user.`);
+      }
+      if (user && user.id !== named.id) {
+        throw new GatewayError(
+          400,
+          'invalid_request_error',
+          `The key "${key.name}" belongs to ${user.name}; it cannot be attributed to ${named.name} with x-tollgate-user.`,
+        );
+      }
+      user = named;
+    }
+    const team = this.organisation.get('team', key.teamId ?? user?.parentId ?? '') ?? null;
+    const customer = this.organisation.get('customer', key.customerId ?? team?.parentId ?? '') ?? null;
+    const providerConfig = key.providerConfigs.find((config) => config.provider === 'anthropic') ?? null;
+    return { user, team, customer, providerConfig };
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private findUser(nameOrEmail: string): OrgEntity | null {
+    const wanted = nameOrEmail.toLowerCase();
+    return (
+      this.organisation.all('user').find((user) => user.email?.toLowerCase() === wanted || user.name.toLowerCase() === wanted) ?? null
+    );
+  }
+
+  private budgetState(rule: BudgetRule, periodStart: number, at: number, sessionId: string | null) {
+    const held = this.held.get(rule.id);
+    const current = held && held.periodStart === periodStart ? held : null;
+    const grantsMicros = this.budgets
+      .activeGrants(rule.id, at)
+      .filter((grant) => grant.sessionId === null || grant.sessionId === sessionId)
+      .reduce((sum, grant) => sum + grant.amountMicros, 0);
+    return {
+      spentMicros: this.budgets.spent(rule.id, periodStart),
+      heldMicros: current?.micros ?? 0,
+      inFlight: current?.count ?? 0,
+      grantsMicros,
+    };
+  }
+
+  private hold(hold: Hold): void {
+    const current = this.held.get(hold.budgetId);
+    if (current && current.periodStart === hold.periodStart) {
+      current.micros += hold.micros;
+      current.count++;
+    } else {
+      this.held.set(hold.budgetId, { periodStart: hold.periodStart, micros: hold.micros, count: 1 });
+    }
+  }
+
+  private release(hold: Hold): void {
+    const current = this.held.get(hold.budgetId);
+    if (!current || current.periodStart !== hold.periodStart) return; // the period rolled over meanwhile
+    current.micros -= hold.micros;
+    current.count--;
+    if (current.count <= 0) this.held.delete(hold.budgetId);
+  }
+
+  private checkConcurrency(key: KeyRecord): void {
+    const cap = key.policy.max_concurrent_requests;
+    if (!cap) return;
+    const running = this.inFlightByKey.get(key.id) ?? 0;
+    if (running >= cap) {
+      throw new GatewayError(
+        429,
+        'rate_limit_error',
+        `The key "${key.name}" allows ${cap} request${cap === 1 ? '' : 's'} at a time and ${running} ${running === 1 ? 'is' : 'are'} running; retrying in a moment.`,
+        { 'retry-after': '1' },
+        'concurrency_limit',
+      );
+    }
+  }
+
+  private checkRateLimits(rules: readonly RateLimitRule[], at: number): void {
+    for (const rule of rules) {
+      const owner = rule.ownerType === 'virtual_key' ? 'this key' : 'this provider config';
+      const requests = this.requestWindow(rule);
+      if (requests && rule.requestMaxLimit !== null && requests.total(at) + 1 > rule.requestMaxLimit) {
+        throw rateLimited(
+          `${owner} allows ${rule.requestMaxLimit} requests per ${rule.requestResetDuration ?? ''}`,
+          requests.roomAt(at, rule.requestMaxLimit, 1),
+          at,
+        );
+      }
+      const tokens = this.tokenWindow(rule);
+      if (tokens && rule.tokenMaxLimit !== null && tokens.total(at) >= rule.tokenMaxLimit) {
+        throw rateLimited(
+          `${owner} allows ${rule.tokenMaxLimit.toLocaleString('en-US')} tokens per ${rule.tokenResetDuration ?? ''}`,
+          tokens.roomAt(at, rule.tokenMaxLimit, 1),
+          at,
+        );
+      }
+    }
+  }
+
+  private requestWindow(rule: RateLimitRule): SlidingWindow | null {
+    return this.window(this.requestWindows, rule.id, rule.requestMaxLimit, rule.requestResetDuration);
+  }
+
+  private tokenWindow(rule: RateLimitRule): SlidingWindow | null {
+    return this.window(this.tokenWindows, rule.id, rule.tokenMaxLimit, rule.tokenResetDuration);
+  }
+
+  private window(
+    windows: Map<string, SlidingWindow>,
+    id: string,
+    limit: number | null,
+    duration: string | null,
+  ): SlidingWindow | null {
+    if (limit === null || duration === null) return null;
+    const ms = durationMs(duration);
+    const key = `${id}:${ms}`;
+    let window = windows.get(key);
+    if (!window) {
+      window = new SlidingWindow(ms);
+      windows.set(key, window);
+    }
+    return window;
+  }
+}
+
+function rateLimited(what: string, roomAt: number, at: number): GatewayError {
+  const seconds = Math.max(1, Math.ceil((roomAt - at) / 1000));
+  return new GatewayError(
+    429,
+    'rate_limit_error',
+    `Tollgate rate limit: ${what}. Room again at ${iso(roomAt)} (in ${seconds} s).`,
+    {
+      'retry-after': String(seconds),
+      ...(seconds > RETRY_WORTHWHILE_SECONDS && { 'x-should-retry': 'false' }),
+    },
+    'rate_limit',
+  );
+}
+
+const UNIT_MS: Record<'m' | 'h' | 'd' | 'w' | 'M' | 'Y', number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, M: 30 * 86_400_000, Y: 365 * 86_400_000 };
+
+/** A rate-limit window's length; months and years are taken as 30 and 365 days for sliding windows. */
+function durationMs(duration: string): number {
+  const parsed = parseResetDuration(duration);
+  return parsed ? parsed.count * UNIT_MS[parsed.unit] : UNIT_MS.m;
+}
+
+function describeDuration(rule: BudgetRule): string {
+  const parsed = parseResetDuration(rule.resetDuration);
+  if (!parsed) return rule.resetDuration;
+  const names: Record<'m' | 'h' | 'd' | 'w' | 'M' | 'Y', string> = { m: 'minute', h: 'hour', d: 'day', w: 'week', M: 'month', Y: 'year' };
+  const noun = names[parsed.unit];
+  const span = parsed.count === 1 ? noun : `${parsed.count} ${noun}s`;
+  return rule.calendarAligned ? `${span} (${rule.timeZone})` : span;
+}
+
+const usd = (micros: number): string => `$${(micros / 1_000_000).toFixed(2)}`;
