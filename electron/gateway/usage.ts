@@ -18,8 +18,9 @@ export function handleUsage(ctx: GatewayContext, req: IncomingMessage, res: Serv
     }
     const at = ctx.clock();
     const attribution = ctx.ledger.attribute(key, null);
-    const budgets = ctx.ledger.budgetChain(key, attribution).map(({ rule, level }) => ({
+    const budgets = ctx.ledger.budgetChain(key, attribution).map(({ rule, level, ownerName }) => ({
       level,
+      owner_name: ownerName,
       ...ctx.ledger.describeBudget(rule, at),
     }));
     const rateLimits = [

@@ -89,7 +89,7 @@ export class GovernanceLedger {
       );
     }
     let attribution: Attribution;
-    let budgetRules: { rule: BudgetRule; level: string }[];
+    let budgetRules: { rule: BudgetRule; level: string; ownerName: string }[];
     let rateLimits: RateLimitRule[];
     try {
       attribution = this.attribute(key, request.userHeader);
@@ -149,7 +149,8 @@ export class GovernanceLedger {
 
     const worstCase = model === null ? 0 : worstCaseMicros(request.priceOf(model), request.bodyBytes, request.maxTokens);
     const holds: Hold[] = [];
-    for (const { rule, level } of budgetRules) {
+    for (const { rule, level: noun, ownerName } of budgetRules) {
+      const level = `${noun} "${ownerName}"`;
       const period = periodAt(rule, at);
       const state = this.budgetState(rule, period.start, at, request.sessionId);
       const verdict = admitBudget({
@@ -262,7 +263,7 @@ export class GovernanceLedger {
   }
 
   /** Every budget that applies to a key's requests, outermost level first. */
-  budgetChain(key: KeyRecord, attribution: Attribution): { rule: BudgetRule; level: string }[] {
+  budgetChain(key: KeyRecord, attribution: Attribution): { rule: BudgetRule; level: string; ownerName: string }[] {
     const levels: [OwnerType, OrgEntity | { id: string; name: string } | null, string][] = [
       ['customer', attribution.customer, 'customer'],
       ['team', attribution.team, 'team'],
@@ -275,7 +276,7 @@ export class GovernanceLedger {
       ],
     ];
     return levels.flatMap(([type, owner, noun]) =>
-      owner ? this.budgets.rulesFor(type, owner.id).map((rule) => ({ rule, level: `${noun} "${owner.name}"` })) : [],
+      owner ? this.budgets.rulesFor(type, owner.id).map((rule) => ({ rule, level: noun, ownerName: owner.name })) : [],
     );
   }
 

@@ -1,7 +1,8 @@
 // Exact sliding windows for rate limits (requests or tokens per window), kept in memory. A fixed window
 // lets a burst at the end of one window and another at the start of the next both through; here every
 // amount stays counted for exactly `windowMs` after it was recorded, so no window of that length ever
-// holds more than the limit. Pure over the clock: every call is told the time.
+// holds more than the limit. Pure over the clock: every call is told the time, and time is taken not to
+// run backwards between calls (what has expired for a later instant is gone for an earlier one too).
 
 /** Past this many distinct instants the two oldest are merged (onto the later one), which only makes the window stricter. */
 const DEFAULT_MAX_ENTRIES = 10_000;
