@@ -89,13 +89,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const settings = new SettingsStore(db);
   const organisation = new OrganisationStore(db);
+  const keys = new VirtualKeyStore(db);
   const budgets = new BudgetStore(db, () => settings.config.budget_time_zone);
 
   const context: GatewayContext = {
-    keys: new VirtualKeyStore(db),
+    keys,
     organisation,
     budgets,
-    ledger: new GovernanceLedger(db, budgets, organisation),
+    ledger: new GovernanceLedger(db, budgets, organisation, (rule, since) => {
+      if (rule.ownerType === 'virtual_key') return requestLog.admittedSince(rule.ownerId, since);
+      const config = keys.providerConfig(Number(rule.ownerId));
+      return config ? requestLog.admittedSince(config.keyId, since, config.provider) : [];
+    }),
     audit: new AuditLog(db),
     transaction: (work) => db.transaction(work)(),
     providers,

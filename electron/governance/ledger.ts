@@ -73,6 +73,8 @@ export class GovernanceLedger {
     private readonly db: Db,
     private readonly budgets: BudgetStore,
     private readonly organisation: OrganisationStore,
+    /** Requests a rule already counted since `since` (from the log), so a restart does not reset a window. */
+    private readonly history: (rule: RateLimitRule, since: number) => { at: number; tokens: number }[] = () => [],
   ) {}
 
   // ---- admission ------------------------------------------------------------------------------
@@ -362,7 +364,7 @@ export class GovernanceLedger {
   private checkRateLimits(rules: readonly RateLimitRule[], at: number): void {
     for (const rule of rules) {
       const owner = rule.ownerType === 'virtual_key' ? 'this key' : 'this provider config';
-      const requests = this.requestWindow(rule);
+      const requests = this.requestWindow(rule, at);
       if (requests && rule.requestMaxLimit !== null && requests.total(at) + 1 > rule.requestMaxLimit) {
         throw rateLimited(
           `${owner} allows ${rule.requestMaxLimit} requests per ${rule.requestResetDuration ?? ''}`,
@@ -370,7 +372,7 @@ export class GovernanceLedger {
           at,
         );
       }
-      const tokens = this.tokenWindow(rule);
+      const tokens = this.tokenWindow(rule, at);
       if (tokens && rule.tokenMaxLimit !== null && tokens.total(at) >= rule.tokenMaxLimit) {
         throw rateLimited(
           `${owner} allows ${rule.tokenMaxLimit.toLocaleString('en-US')} tokens per ${rule.tokenResetDuration ?? ''}`,
@@ -381,26 +383,29 @@ export class GovernanceLedger {
     }
   }
 
-  private requestWindow(rule: RateLimitRule): SlidingWindow | null {
-    return this.window(this.requestWindows, rule.id, rule.requestMaxLimit, rule.requestResetDuration);
+  private requestWindow(rule: RateLimitRule, at?: number): SlidingWindow | null {
+    return this.window(this.requestWindows, rule, rule.requestMaxLimit, rule.requestResetDuration, at, () => 1);
   }
 
-  private tokenWindow(rule: RateLimitRule): SlidingWindow | null {
-    return this.window(this.tokenWindows, rule.id, rule.tokenMaxLimit, rule.tokenResetDuration);
+  private tokenWindow(rule: RateLimitRule, at?: number): SlidingWindow | null {
+    return this.window(this.tokenWindows, rule, rule.tokenMaxLimit, rule.tokenResetDuration, at, (entry) => entry.tokens);
   }
 
   private window(
     windows: Map<string, SlidingWindow>,
-    id: string,
+    rule: RateLimitRule,
     limit: number | null,
     duration: string | null,
+    at: number | undefined,
+    amountOf: (entry: { at: number; tokens: number }) => number,
   ): SlidingWindow | null {
     if (limit === null || duration === null) return null;
     const ms = durationMs(duration);
-    const key = `${id}:${ms}`;
+    const key = `${rule.id}:${ms}`;
     let window = windows.get(key);
     if (!window) {
       window = new SlidingWindow(ms);
+      if (at !== undefined) for (const entry of this.history(rule, at - ms)) window.add(entry.at, amountOf(entry));
       windows.set(key, window);
     }
     return window;

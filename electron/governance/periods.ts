@@ -75,6 +75,9 @@ export function isValidTimeZone(zone: string): boolean {
   }
 }
 
+const RECENT_PERIODS_LIMIT = 1024;
+const recentPeriods = new Map<string, Period>();
+
 /**
  * The period of a budget that contains `at`: [start, end) in epoch ms. Consecutive periods tile time
  * exactly: the period containing `end` starts at `end`.
@@ -101,9 +104,6 @@ export function computePeriod(rule: PeriodRule, at: number): Period {
     : anchoredPeriod(duration, rule.anchorMs, at);
 }
 
-const RECENT_PERIODS_LIMIT = 1024;
-const recentPeriods = new Map<string, Period>();
-
 // ---- Periods counted from the anchor (no time zone) ----
 
 function anchoredPeriod(duration: ParsedDuration, anchorMs: number, at: number): Period {
@@ -112,8 +112,7 @@ function anchoredPeriod(duration: ParsedDuration, anchorMs: number, at: number):
     // Largest k with anchor + k months ≤ at; the estimate from the calendar fields is off by at most one.
     const anchor = new Date(anchorMs);
     const moment = new Date(at);
-    let k =
-      (moment.getUTCFullYear() - anchor.getUTCFullYear()) * 12 + (moment.getUTCMonth() - anchor.getUTCMonth());
+    let k = (moment.getUTCFullYear() - anchor.getUTCFullYear()) * 12 + (moment.getUTCMonth() - anchor.getUTCMonth());
     while (addMonthsClamped(anchorMs, k) > at) k -= 1;
     while (addMonthsClamped(anchorMs, k + 1) <= at) k += 1;
     const first = floorDiv(k, months) * months;

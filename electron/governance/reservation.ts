@@ -28,8 +28,7 @@ export function worstCaseMicros(version: PriceVersion, bodyBytes: number, maxTok
       ? Math.ceil(maxTokens)
       : DEFAULT_MAX_TOKENS_ESTIMATE;
   const rates = ratesFor(version, { ...emptyUsage(), input_tokens: promptTokens });
-  const perMillion =
-    promptTokens * Math.max(rates.input, rates.cache_write_1h) + outputTokens * rates.output;
+  const perMillion = promptTokens * Math.max(rates.input, rates.cache_write_1h) + outputTokens * rates.output;
   return Math.ceil(perMillion / TOKENS_PER_RATE_UNIT);
 }
 

@@ -113,6 +113,7 @@ export class RequestLog {
   private readonly byId;
   private readonly sessionSummary;
   private readonly deleteBefore;
+  private readonly admitted;
   private readonly batchSize: number;
   private readonly flushDelayMs: number;
 
@@ -160,6 +161,12 @@ export class RequestLog {
        FROM request_logs WHERE session_id = ?`,
     );
     this.deleteBefore = db.prepare('DELETE FROM request_logs WHERE created_at < ?');
+    this.admitted = db.prepare<[{ keyId: string; since: number; provider: string | null }], { at: number; tokens: number }>(
+      `SELECT created_at AS at, input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens AS tokens
+       FROM request_logs
+       WHERE virtual_key_id = @keyId AND created_at > @since AND endpoint = 'messages' AND refusal_reason IS NULL
+         AND (@provider IS NULL OR provider = @provider)`,
+    );
   }
 
   /** Queues a row; it reaches the database within flushDelayMs, or at once when the batch is full. */
@@ -268,6 +275,12 @@ export class RequestLog {
       cache_read_share: prompt === 0 ? 0 : row.cache_read_input_tokens / prompt,
       cost: microsToUsd(row.cost_micros),
     };
+  }
+
+  /** Admitted inference requests of a key since `since`, for rebuilding rate-limit windows after a restart. */
+  admittedSince(keyId: string, since: number, provider?: string): { at: number; tokens: number }[] {
+    this.flush();
+    return this.admitted.all({ keyId, since, provider: provider ?? null });
   }
 
   /** Deletes rows older than the retention window, then the content only they referred to. */

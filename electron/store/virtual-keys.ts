@@ -86,6 +86,7 @@ export class VirtualKeyStore {
   private readonly softDelete;
   private readonly configsOf;
   private readonly deleteConfigs;
+  private readonly configById;
   private readonly insertConfig;
 
   constructor(private readonly db: Db) {
@@ -111,6 +112,9 @@ export class VirtualKeyStore {
       'SELECT id, provider, weight, allowed_models, denied_models FROM provider_configs WHERE virtual_key_id = ? ORDER BY id',
     );
     this.deleteConfigs = db.prepare('DELETE FROM provider_configs WHERE virtual_key_id = ?');
+    this.configById = db.prepare<[number], { keyId: string; provider: string }>(
+      'SELECT virtual_key_id AS keyId, provider FROM provider_configs WHERE id = ?',
+    );
     this.insertConfig = db.prepare(
       `INSERT INTO provider_configs (virtual_key_id, provider, weight, allowed_models, denied_models)
        VALUES (@virtual_key_id, @provider, @weight, @allowed_models, @denied_models)`,
@@ -156,6 +160,11 @@ export class VirtualKeyStore {
         }).lastInsertRowid,
       ),
     );
+  }
+
+  /** A provider config and the key it belongs to. */
+  providerConfig(id: number): { keyId: string; provider: string } | null {
+    return this.configById.get(id) ?? null;
   }
 
   get(id: string): KeyRecord | null {
