@@ -361,7 +361,7 @@ export const logEntrySchema = z.object({
   team_id: z.string().nullable(),
   customer_id: z.string().nullable(),
   /** Why governance refused the request: key_missing, key_unknown, key_revoked, key_expired, model_denied,
-   * concurrency_limit, rate_limit, budget_exhausted, budget_reserved, governance_unavailable, invalid_request, too_large. */
+   * tool_denied, concurrency_limit, rate_limit, budget_exhausted, budget_reserved, governance_unavailable, invalid_request, too_large. */
   refusal_reason: z.string().nullable(),
   /** The model the client asked for, when a remap sent another. */
   requested_model: z.string().nullable(),

@@ -12,7 +12,7 @@ import type { Db } from '../store/database.js';
 import type { OrganisationStore, OrgEntity } from '../store/organisation.js';
 import { iso } from '../store/time.js';
 import type { KeyRecord, ProviderConfig } from '../store/virtual-keys.js';
-import { parseResetDuration, periodAt } from './periods.js';
+import { durationMsUpperBound, parseResetDuration, periodAt } from './periods.js';
 import { applyToolPolicy, decideModel, remapModel } from './policy.js';
 import { SlidingWindow } from './rate-window.js';
 import { admitBudget, worstCaseMicros } from './reservation.js';
@@ -140,6 +140,17 @@ export class GovernanceLedger {
       const filtered = applyToolPolicy(withModel, key.policy.tool_policy ?? undefined);
       body = filtered ? filtered.body : withModel !== request.body ? withModel : null;
       removedTools = filtered?.removed ?? [];
+      if (filtered && filtered.body.tools === undefined && conversationUsesTools(filtered.body)) {
+        // The API refuses tool_use history without tools; say why in the policy's words instead.
+        throw new GatewayError(
+          400,
+          'invalid_request_error',
+          `The tool policy of key "${key.name}" removes every tool this request offers (${removedTools.join(', ')}), ` +
+            'but the conversation already contains tool calls, so it cannot continue without tools. Ask your Tollgate admin to allow the tools you need.',
+          {},
+          'tool_denied',
+        );
+      }
     }
 
     const base = { keyId: key.id, attribution, model, body, removedTools, rateLimits };
@@ -412,6 +423,22 @@ export class GovernanceLedger {
   }
 }
 
+function conversationUsesTools(body: Record<string, unknown>): boolean {
+  const messages = Array.isArray(body.messages) ? (body.messages as unknown[]) : [];
+  return messages.some(
+    (message) =>
+      typeof message === 'object' &&
+      message !== null &&
+      Array.isArray((message as { content?: unknown }).content) &&
+      ((message as { content: unknown[] }).content).some(
+        (block) =>
+          typeof block === 'object' &&
+          block !== null &&
+          ((block as { type?: unknown }).type === 'tool_use' || (block as { type?: unknown }).type === 'tool_result'),
+      ),
+  );
+}
+
 function rateLimited(what: string, roomAt: number, at: number): GatewayError {
   const seconds = Math.max(1, Math.ceil((roomAt - at) / 1000));
   return new GatewayError(
@@ -426,12 +453,10 @@ function rateLimited(what: string, roomAt: number, at: number): GatewayError {
   );
 }
 
-const UNIT_MS: Record<'m' | 'h' | 'd' | 'w' | 'M' | 'Y', number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, M: 30 * 86_400_000, Y: 365 * 86_400_000 };
-
-/** A rate-limit window's length; months and years are taken as 30 and 365 days for sliding windows. */
+/** A rate-limit window's length; months and years count at their longest, the stricter choice. */
 function durationMs(duration: string): number {
   const parsed = parseResetDuration(duration);
-  return parsed ? parsed.count * UNIT_MS[parsed.unit] : UNIT_MS.m;
+  return parsed ? durationMsUpperBound(parsed) : 60_000;
 }
 
 function describeDuration(rule: BudgetRule): string {

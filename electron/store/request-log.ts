@@ -165,7 +165,8 @@ export class RequestLog {
       `SELECT created_at AS at, input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens AS tokens
        FROM request_logs
        WHERE virtual_key_id = @keyId AND created_at > @since AND endpoint = 'messages' AND refusal_reason IS NULL
-         AND (@provider IS NULL OR provider = @provider)`,
+         AND (@provider IS NULL OR provider = @provider)
+       ORDER BY created_at`,
     );
   }
 
