@@ -309,8 +309,10 @@ export class GovernanceLedger {
       }
       user = named;
     }
-    const team = this.organisation.get('team', key.teamId ?? user?.parentId ?? '') ?? null;
-    const customer = this.organisation.get('customer', key.customerId ?? team?.parentId ?? '') ?? null;
+    const teamId = key.teamId ?? user?.parentId ?? null;
+    const team = teamId === null ? null : this.organisation.get('team', teamId);
+    const customerId = key.customerId ?? team?.parentId ?? null;
+    const customer = customerId === null ? null : this.organisation.get('customer', customerId);
     const providerConfig = key.providerConfigs.find((config) => config.provider === 'anthropic') ?? null;
     return { user, team, customer, providerConfig };
   }
