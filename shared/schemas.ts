@@ -135,7 +135,11 @@ export const virtualKeyGovernanceInputSchema = z.object({
   ...budgetsInput,
   rate_limit: rateLimitInputSchema.nullable().optional(),
   provider_configs: z.array(providerConfigInputSchema).optional(),
-  expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
+  /** ISO 8601; null or "" (as Bifrost's guide sends to clear it) means no expiry. */
+  expires_at: z
+    .union([z.literal('').transform(() => null), z.iso.datetime({ offset: true })])
+    .nullable()
+    .optional(),
   allowed_models: z.array(z.string().min(1)).optional(),
   denied_models: z.array(z.string().min(1)).optional(),
   model_remap: z.record(z.string().min(1), z.string().min(1)).optional(),

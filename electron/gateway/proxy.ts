@@ -12,7 +12,7 @@ import { costMicros, emptyUsage, type TokenUsage } from '../pricing/cost.js';
 import { isRecord } from '../store/content-store.js';
 import type { LogRecord } from '../store/request-log.js';
 import type { KeyIdentity } from '../store/virtual-keys.js';
-import type { Admission } from '../governance/ledger.js';
+import type { Admission, Attribution } from '../governance/ledger.js';
 import type { GatewayContext } from './context.js';
 import { asGatewayError, badRequest, errorBody, GatewayError, sendError } from './errors.js';
 import { SseTap, toolNamesOf, usageFromMessage } from './sse-tap.js';
@@ -54,6 +54,7 @@ export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 interface Attempt {
   requestId: string;
   admission: Admission | null;
+  attribution: Attribution | null;
   /** The subscriber's own OAuth credentials travel upstream untouched. */
   oauth: boolean;
   refusalReason: string | null;
@@ -89,6 +90,7 @@ export async function handleInference(
   const attempt: Attempt = {
     requestId: `req_tg_${randomUUID().replaceAll('-', '')}`,
     admission: null,
+    attribution: null,
     oauth: isOAuthBearer(req.headers),
     refusalReason: null,
     createdAt: ctx.clock(),
@@ -135,6 +137,7 @@ export async function handleInference(
     admitKey(ctx, presented, attempt.key);
     if (parsed instanceof GatewayError) throw parsed;
     if (attempt.key) {
+      attempt.attribution = ctx.ledger.attribute(attempt.key, headerValue(req.headers, 'x-tollgate-user'));
       attempt.admission = ctx.ledger.admit({
         key: attempt.key,
         endpoint: route.endpoint,
@@ -143,10 +146,9 @@ export async function handleInference(
         bodyBytes: attempt.body.length,
         body: isRecord(attempt.parsedBody) ? attempt.parsedBody : null,
         sessionId: attempt.sessionId,
-        userHeader: headerValue(req.headers, 'x-tollgate-user'),
         at: attempt.createdAt,
         priceOf: (model) => ctx.pricing().resolve(model, attempt.createdAt).version,
-      });
+      }, attempt.attribution);
     }
     // A policy that remapped the model or removed tools forwards its edited body; otherwise the client's bytes.
     const edited = attempt.admission?.body;
@@ -160,7 +162,12 @@ export async function handleInference(
     if (attempt.admission) {
       const { usage } = record;
       const tokens = usage.input_tokens + usage.output_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens;
-      ctx.ledger.settle(attempt.admission, record.cost_micros, tokens, ctx.clock());
+      try {
+        ctx.ledger.settle(attempt.admission, record.cost_micros, tokens, ctx.clock());
+      } catch (error) {
+        // The row must still be written: it is the record of what was spent.
+        ctx.logger.error(`could not add the cost of ${attempt.requestId} to its budgets`, error);
+      }
     }
     ctx.requestLog.append(record);
     ctx.metrics.observe(record);
@@ -483,9 +490,9 @@ function toLogRecord(ctx: GatewayContext, route: InferenceRoute, req: IncomingMe
     created_at: attempt.createdAt,
     virtual_key_id: attempt.key?.id ?? null,
     virtual_key_name: attempt.key?.name ?? null,
-    user_id: attempt.admission?.attribution.user?.id ?? attempt.key?.userId ?? null,
-    team_id: attempt.admission?.attribution.team?.id ?? attempt.key?.teamId ?? null,
-    customer_id: attempt.admission?.attribution.customer?.id ?? attempt.key?.customerId ?? null,
+    user_id: attempt.attribution?.user?.id ?? attempt.key?.userId ?? null,
+    team_id: attempt.attribution?.team?.id ?? attempt.key?.teamId ?? null,
+    customer_id: attempt.attribution?.customer?.id ?? attempt.key?.customerId ?? null,
     refusal_reason: attempt.refusalReason,
     requested_model: attempt.request?.model ?? null,
     removed_tools: attempt.admission?.removedTools ?? [],

@@ -33,8 +33,6 @@ export interface AdmissionRequest {
   bodyBytes: number;
   body: Record<string, unknown> | null;
   sessionId: string | null;
-  /** `x-tollgate-user`: attributes a shared key's request to one of its people. */
-  userHeader: string | null;
   at: number;
   /** Resolves the price a model would be charged at now, for the worst-case reservation. */
   priceOf: (model: string) => PriceVersion;
@@ -79,7 +77,20 @@ export class GovernanceLedger {
 
   // ---- admission ------------------------------------------------------------------------------
 
-  admit(request: AdmissionRequest): Admission {
+  /**
+   * Admits or refuses a request. `attribution` comes from attribute(), called first by the proxy so
+   * that a refused request's log row still names its user, team and customer.
+   */
+  admit(request: AdmissionRequest, attribution: Attribution): Admission {
+    try {
+      return this.decide(request, attribution);
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      throw governanceUnavailable();
+    }
+  }
+
+  private decide(request: AdmissionRequest, attribution: Attribution): Admission {
     const { key, at } = request;
     if (key.expiresAt !== null && key.expiresAt <= at) {
       throw new GatewayError(
@@ -90,27 +101,11 @@ export class GovernanceLedger {
         'key_expired',
       );
     }
-    let attribution: Attribution;
-    let budgetRules: { rule: BudgetRule; level: string; ownerName: string }[];
-    let rateLimits: RateLimitRule[];
-    try {
-      attribution = this.attribute(key, request.userHeader);
-      budgetRules = this.budgetChain(key, attribution);
-      rateLimits = [
-        this.budgets.rateLimitFor('virtual_key', key.id),
-        attribution.providerConfig && this.budgets.rateLimitFor('provider_config', String(attribution.providerConfig.id)),
-      ].filter((rule): rule is RateLimitRule => Boolean(rule));
-    } catch (error) {
-      if (error instanceof GatewayError) throw error;
-      // Fail closed: a request is never waved through because its limits could not be read.
-      throw new GatewayError(
-        500,
-        'api_error',
-        'Tollgate could not read the budgets and limits for this key, so it refused the request rather than let it through unchecked. Retry shortly; if it persists, tell your Tollgate admin.',
-        {},
-        'governance_unavailable',
-      );
-    }
+    const budgetRules = this.budgetChain(key, attribution);
+    const rateLimits = [
+      this.budgets.rateLimitFor('virtual_key', key.id),
+      attribution.providerConfig && this.budgets.rateLimitFor('provider_config', String(attribution.providerConfig.id)),
+    ].filter((rule): rule is RateLimitRule => Boolean(rule));
 
     // Model policy: remap first (a downgrade instead of a refusal), then allow and deny lists.
     let model = request.model;
@@ -293,7 +288,17 @@ export class GovernanceLedger {
     );
   }
 
+  /** Who a request is attributed to: the key's user (or the one x-tollgate-user names), team and customer. */
   attribute(key: KeyRecord, userHeader: string | null): Attribution {
+    try {
+      return this.resolveAttribution(key, userHeader);
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      throw governanceUnavailable();
+    }
+  }
+
+  private resolveAttribution(key: KeyRecord, userHeader: string | null): Attribution {
     let user = key.userId ? this.organisation.get('user', key.userId) : null;
     if (userHeader) {
       const named = this.organisation.get('user', userHeader) ?? this.findUser(userHeader);
@@ -423,6 +428,17 @@ export class GovernanceLedger {
     }
     return window;
   }
+}
+
+/** Fail closed: a request is never waved through because its limits could not be read. */
+function governanceUnavailable(): GatewayError {
+  return new GatewayError(
+    500,
+    'api_error',
+    'Tollgate could not read the budgets and limits for this key, so it refused the request rather than let it through unchecked. Retry shortly; if it persists, tell your Tollgate admin.',
+    {},
+    'governance_unavailable',
+  );
 }
 
 function conversationUsesTools(body: Record<string, unknown>): boolean {

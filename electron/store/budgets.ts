@@ -68,7 +68,7 @@ export class BudgetStore {
     private readonly defaultTimeZone: () => string,
   ) {
     this.byOwner = db.prepare<[string, string], BudgetRow>(
-      'SELECT * FROM budgets WHERE owner_type = ? AND owner_id = ? ORDER BY created_at, id',
+      'SELECT * FROM budgets WHERE owner_type = ? AND owner_id = ? ORDER BY created_at, rowid',
     );
     this.byId = db.prepare<[string], BudgetRow>('SELECT * FROM budgets WHERE id = ?');
     this.deleteByOwner = db.prepare('DELETE FROM budgets WHERE owner_type = ? AND owner_id = ?');
