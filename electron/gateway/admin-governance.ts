@@ -5,7 +5,6 @@ import type { z } from 'zod';
 import type { RouteBody, RouteResponse } from '../../shared/contract.js';
 import type {
   BudgetInput,
-  customerSchema,
   providerConfigInputSchema,
   RateLimitInput,
   VirtualKey,
@@ -169,7 +168,34 @@ export function governanceHandlers(ctx: GatewayContext) {
   const customers = orgHandlers('customer', null);
   const teams = orgHandlers('team', 'customer_id');
   const users = orgHandlers('user', 'team_id');
-  type CustomerView = z.input<typeof customerSchema>;
+
+  /** The five contract routes of one level (`listTeams`, `createTeam`, …) in Bifrost's response shapes. */
+  const orgRoutes = <Name extends 'Customer' | 'Team' | 'User'>(
+    name: Name,
+    field: OrgLevel,
+    handlers: ReturnType<typeof orgHandlers>,
+  ) =>
+    ({
+      [`list${name}s`]: () => {
+        const list = handlers.list();
+        return { [`${field}s`]: list, count: list.length };
+      },
+      [`create${name}`]: ({ body }: { body: Parameters<typeof handlers.create>[0] }) => ({
+        message: `${name} created.`,
+        [field]: handlers.create(body),
+      }),
+      [`get${name}`]: ({ params }: { params: { id: string } }) => ({ [field]: handlers.get(params.id) }),
+      [`update${name}`]: ({ params, body }: { params: { id: string }; body: Parameters<typeof handlers.update>[1] }) => ({
+        message: `${name} updated.`,
+        [field]: handlers.update(params.id, body),
+      }),
+      [`delete${name}`]: ({ params }: { params: { id: string } }) => handlers.remove(params.id),
+    }) as unknown as {
+      [K in `list${Name}s` | `create${Name}` | `get${Name}` | `update${Name}` | `delete${Name}`]: (input: {
+        params: { id: string };
+        body: RouteBody<K>;
+      }) => RouteResponse<K>;
+    };
 
   return {
     listVirtualKeys: () => {
@@ -205,47 +231,9 @@ export function governanceHandlers(ctx: GatewayContext) {
       return { message: 'Virtual key deleted; requests using it are refused from now on.' };
     },
 
-    listCustomers: () => {
-      const list: CustomerView[] = customers.list();
-      return { customers: list, count: list.length };
-    },
-    createCustomer: ({ body }: { body: RouteBody<'createCustomer'> }) => ({ message: 'Customer created.', customer: customers.create(body) }),
-    getCustomer: ({ params }: { params: { id: string } }) => ({ customer: customers.get(params.id) }),
-    updateCustomer: ({ params, body }: { params: { id: string }; body: RouteBody<'updateCustomer'> }) => ({
-      message: 'Customer updated.',
-      customer: customers.update(params.id, body),
-    }),
-    deleteCustomer: ({ params }: { params: { id: string } }) => customers.remove(params.id),
-
-    listTeams: () => {
-      const list = teams.list() as RouteResponse<'listTeams'>['teams'];
-      return { teams: list, count: list.length };
-    },
-    createTeam: ({ body }: { body: RouteBody<'createTeam'> }) => ({
-      message: 'Team created.',
-      team: teams.create(body) as RouteResponse<'getTeam'>['team'],
-    }),
-    getTeam: ({ params }: { params: { id: string } }) => ({ team: teams.get(params.id) as RouteResponse<'getTeam'>['team'] }),
-    updateTeam: ({ params, body }: { params: { id: string }; body: RouteBody<'updateTeam'> }) => ({
-      message: 'Team updated.',
-      team: teams.update(params.id, body) as RouteResponse<'getTeam'>['team'],
-    }),
-    deleteTeam: ({ params }: { params: { id: string } }) => teams.remove(params.id),
-
-    listUsers: () => {
-      const list = users.list() as RouteResponse<'listUsers'>['users'];
-      return { users: list, count: list.length };
-    },
-    createUser: ({ body }: { body: RouteBody<'createUser'> }) => ({
-      message: 'User created.',
-      user: users.create(body) as RouteResponse<'getUser'>['user'],
-    }),
-    getUser: ({ params }: { params: { id: string } }) => ({ user: users.get(params.id) as RouteResponse<'getUser'>['user'] }),
-    updateUser: ({ params, body }: { params: { id: string }; body: RouteBody<'updateUser'> }) => ({
-      message: 'User updated.',
-      user: users.update(params.id, body) as RouteResponse<'getUser'>['user'],
-    }),
-    deleteUser: ({ params }: { params: { id: string } }) => users.remove(params.id),
+    ...orgRoutes('Customer', 'customer', customers),
+    ...orgRoutes('Team', 'team', teams),
+    ...orgRoutes('User', 'user', users),
 
     getBudget: ({ params }: { params: { id: string } }) => {
       const rule = ctx.budgets.rule(params.id);
