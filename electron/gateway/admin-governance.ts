@@ -2,7 +2,7 @@
 // policies; customers, teams and users; temporary budget increases. Every write that touches several
 // tables runs in one transaction; references to other entities are checked and named when wrong.
 import type { z } from 'zod';
-import type { RouteBody, RouteResponse } from '../../shared/contract.js';
+import type { RouteBody, RouteParams, RouteResponse } from '../../shared/contract.js';
 import type {
   BudgetInput,
   providerConfigInputSchema,
@@ -192,7 +192,7 @@ export function governanceHandlers(ctx: GatewayContext) {
       [`delete${name}`]: ({ params }: { params: { id: string } }) => handlers.remove(params.id),
     }) as unknown as {
       [K in `list${Name}s` | `create${Name}` | `get${Name}` | `update${Name}` | `delete${Name}`]: (input: {
-        params: { id: string };
+        params: RouteParams<K>;
         body: RouteBody<K>;
       }) => RouteResponse<K>;
     };
