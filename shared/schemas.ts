@@ -321,8 +321,19 @@ export const logQuerySchema = z.object({
   end: timeParam.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().optional(),
+  /** Full-text search in captured prompts and responses (SQLite FTS5 query syntax). */
+  q: z.string().min(1).max(500).optional(),
+  /** Live tail: only rows with an id above this one (the highest id the client has seen). */
+  since_id: z.coerce.number().int().nonnegative().optional(),
 });
 export type LogQuery = z.infer<typeof logQuerySchema>;
+
+export const logExportQuerySchema = logQuerySchema.omit({ limit: true, cursor: true, since_id: true }).extend({
+  format: z.enum(['csv', 'jsonl']).default('jsonl'),
+  /** Rows at most, newest first. */
+  limit: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
+});
+
 
 export const logEntrySchema = z.object({
   id: z.number().int(),
@@ -401,6 +412,71 @@ export const sessionSummarySchema = z.object({
   /** Share of prompt tokens served from the prompt cache, 0..1. */
   cache_read_share: z.number(),
   cost: z.number(),
+});
+
+// ---- Dashboard statistics -----------------------------------------------------------------------
+
+export const statsQuerySchema = z.object({
+  /** IANA zone for "today", "this week" (Monday) and "this month"; defaults to budget_time_zone. */
+  tz: z.string().refine(isTimeZone, 'must be an IANA time zone').optional(),
+});
+
+export const spendSeriesQuerySchema = statsQuerySchema.extend({
+  bucket: z.enum(['hour', 'day']).default('day'),
+  group: z.enum(['team', 'key', 'model']).default('model'),
+  start: timeParam.optional(),
+  end: timeParam.optional(),
+});
+
+export const overviewSchema = z.object({
+  time_zone: z.string(),
+  spend: z.object({ today: z.number(), week: z.number(), month: z.number() }),
+  requests: z.object({ today: z.number().int(), week: z.number().int(), month: z.number().int() }),
+  budget_health: z.array(
+    budgetSchema.extend({
+      level: z.string(),
+      owner_name: z.string(),
+      used_fraction: z.number(),
+      /** Where the period ends at the current pace, USD. */
+      projected_usage: z.number(),
+      will_cross: z.boolean(),
+    }),
+  ),
+  top_sessions: z.array(
+    z.object({
+      session_id: z.string(),
+      virtual_key_name: z.string().nullable(),
+      requests: z.number().int(),
+      cost: z.number(),
+      last_at: z.string(),
+    }),
+  ),
+  cache: z.object({
+    /** Share of prompt tokens served from the prompt cache this month, 0..1. */
+    read_share: z.number(),
+    /** What cache reads saved this month against paying full input price, USD. */
+    saved: z.number(),
+  }),
+  refusals: z.array(z.object({ reason: z.string(), count: z.number().int() })),
+  errors: z.array(z.object({ error_type: z.string(), count: z.number().int() })),
+});
+
+export const spendSeriesSchema = z.object({
+  bucket: z.enum(['hour', 'day']),
+  group: z.enum(['team', 'key', 'model']),
+  groups: z.array(z.object({ id: z.string(), name: z.string(), total: z.number() })),
+  points: z.array(z.object({ start: z.string(), values: z.record(z.string(), z.number()) })),
+});
+
+export const sessionTimelineSchema = sessionSummarySchema.extend({
+  entries: z.array(logEntrySchema.extend({ running_cost: z.number() })),
+});
+
+export const providerTestSchema = z.object({
+  ok: z.boolean(),
+  status: z.number().int().nullable(),
+  latency_ms: z.number().int(),
+  message: z.string(),
 });
 
 // ---- Settings -----------------------------------------------------------------------------------

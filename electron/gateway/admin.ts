@@ -13,6 +13,8 @@ import {
 } from '../../shared/contract.js';
 import type { GatewayContext } from './context.js';
 import { asGatewayError, badRequest, GatewayError, notFound, sendError } from './errors.js';
+import { dashboardHandlers } from './admin-dashboard.js';
+import { parseModelId } from '../pricing/model-id.js';
 import { governanceHandlers } from './admin-governance.js';
 import { readBody } from './proxy.js';
 
@@ -21,7 +23,8 @@ interface HandlerInput<N extends RouteName> {
   query: RouteQuery<N>;
   body: RouteBody<N>;
 }
-type Handler<N extends RouteName> = (input: HandlerInput<N>) => RouteResponse<N>;
+// A handler that must wait on the network (a provider connection test) returns a promise.
+type Handler<N extends RouteName> = (input: HandlerInput<N>) => RouteResponse<N> | Promise<RouteResponse<N>>;
 type Handlers = { [N in RouteName]: Handler<N> };
 
 const ADMIN_BODY_LIMIT = 1024 * 1024;
@@ -39,6 +42,7 @@ export function adminHandlers(ctx: GatewayContext): Handlers {
 
   return {
     ...governanceHandlers(ctx),
+    ...dashboardHandlers(ctx),
 
     listProviders: () => {
       const providers = ctx.providers.all();
@@ -116,7 +120,7 @@ function pricingTable(ctx: GatewayContext): RouteResponse<'getPricing'> {
     note: version.note,
     retired_at: version.retired_at === null ? null : new Date(version.retired_at).toISOString(),
   }) as z.input<typeof adminApi.getPricing.response>['models'][number]['current'];
-  const models = book.catalog.flatMap((model) => {
+  const models = book.catalog.flatMap((model): RouteResponse<'getPricing'>['models'] => {
     const current = book.resolve(model.id, at).version;
     return [
       {
@@ -129,6 +133,21 @@ function pricingTable(ctx: GatewayContext): RouteResponse<'getPricing'> {
       },
     ];
   });
+  // Overrides may price models the catalogue does not know yet; list them too so they can be edited.
+  const catalogued = new Set(book.catalog.map((model) => model.id));
+  for (const id of book.pricedModels()) {
+    if (catalogued.has(id) || book.catalogModelFor(id)) continue;
+    const current = book.versionAt(id, at);
+    if (!current) continue;
+    models.push({
+      model: id,
+      family: parseModelId(id).family ?? 'unknown',
+      display_name: id,
+      aliases: [],
+      current: toApi(current),
+      history: book.history(id).map(toApi),
+    });
+  }
   return { table_version: ctx.tableVersion, models };
 }
 
@@ -194,7 +213,7 @@ export async function handleAdmin(
     const body = spec.body ? validate(spec.body, await readJsonBody(req), 'body') : undefined;
     const handler = handlers[route.name] as (input: { params: unknown; query: unknown; body: unknown }) => unknown;
     const before = route.method === 'GET' ? undefined : currentState(handlers, route, params);
-    const result = handler({ params, query, body });
+    const result = await handler({ params, query, body });
     if (route.method !== 'GET') {
       ctx.audit.record(
         {

@@ -41,6 +41,8 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** Include Node process metrics (CPU, heap) in /metrics. */
   processMetrics?: boolean;
+  /** The renderer build to serve under /dashboard/; defaults to out/renderer at the project root. */
+  dashboardDir?: string;
 }
 
 export interface Gateway {
@@ -138,7 +140,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   sweep();
   const sweepTimer = setInterval(sweep, RETENTION_SWEEP_MS).unref();
 
-  const server = createGatewayServer(context);
+  const server = createGatewayServer(context, { dashboardDir: options.dashboardDir });
   const connections = trackConnections(server);
   const host = options.host ?? '127.0.0.1';
   await listen(server, host, options.port ?? 8787).catch((error: unknown) => {

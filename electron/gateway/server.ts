@@ -1,12 +1,20 @@
-// The HTTP front door: maps each URL to the proxy, the admin API, health or metrics. The same routes
-// answer with and without the `/anthropic` prefix so either base URL works for Claude Code.
+// The HTTP front door: maps each URL to the proxy, the admin API, the log export, the dashboard's
+// files, health or metrics. The same routes answer with and without the `/anthropic` prefix so
+// either base URL works for Claude Code.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { GatewayContext } from './context.js';
 import { adminHandlers, handleAdmin } from './admin.js';
 import { GatewayError, notFound, sendError } from './errors.js';
+import { handleExport } from './export.js';
 import { handleInference, type Endpoint, type InferenceRoute } from './proxy.js';
+import { defaultDashboardDir, isDashboardPath, serveDashboard } from './static.js';
 import { handleUsage } from './usage.js';
+
+export interface ServerOptions {
+  /** The renderer build served under /dashboard/; defaults to out/renderer at the project root. */
+  dashboardDir?: string | undefined;
+}
 
 const ANTHROPIC_PREFIX = '/anthropic';
 
@@ -43,8 +51,9 @@ export function inferenceRoute(method: string, pathname: string, search: string)
   return null;
 }
 
-export function createGatewayServer(ctx: GatewayContext): Server {
+export function createGatewayServer(ctx: GatewayContext, options: ServerOptions = {}): Server {
   const handlers = adminHandlers(ctx);
+  const dashboardDir = options.dashboardDir ?? defaultDashboardDir();
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
@@ -57,13 +66,22 @@ export function createGatewayServer(ctx: GatewayContext): Server {
     const proxied = inferenceRoute(method, pathname, url.search);
     if (proxied) return handleInference(ctx, proxied, req, res);
 
+    if (pathname === '/' && method === 'GET' && (req.headers.accept ?? '').includes('text/html')) {
+      // A person opening the gateway's address in a browser wants the dashboard; clients keep the probe.
+      res.writeHead(302, { location: '/dashboard/', 'content-length': 0 });
+      res.end();
+      return;
+    }
     if (pathname === '/' || pathname === ANTHROPIC_PREFIX || unprefixed === '/' || unprefixed === '/api/hello') {
       // Reachability probes: HEAD / from Claude Code, and HEAD /api/hello from versions that send
       // non-essential traffic. They carry no key and reveal nothing.
       return json(res, 200, { name: 'Tollgate', status: 'ok' }, method === 'HEAD');
     }
 
+    // Before the admin routes, where /api/logs/:id would take "export" for an id.
+    if (pathname === '/api/logs/export') return handleExport(ctx, req, res, url);
     if (pathname.startsWith('/api/')) return handleAdmin(ctx, handlers, req, res, url);
+    if (isDashboardPath(pathname)) return serveDashboard(dashboardDir, req, res, pathname);
     if (pathname === '/health') return json(res, 200, { status: 'ok' }, method === 'HEAD');
     if (pathname === '/metrics' && (method === 'GET' || method === 'HEAD')) {
       const body = await ctx.metrics.render();

@@ -53,6 +53,11 @@ export class PriceBook {
     return best;
   }
 
+  /** Every model id with a price version of its own: catalogue models and override-only models. */
+  pricedModels(): string[] {
+    return [...this.versionsByModel.keys()];
+  }
+
   /** Versions of one model, oldest first. */
   history(model: string): PriceVersion[] {
     return [...(this.versionsByModel.get(model) ?? [])].sort(

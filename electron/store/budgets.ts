@@ -52,6 +52,7 @@ interface GrantRow {
 export class BudgetStore {
   private readonly byOwner;
   private readonly byId;
+  private readonly everyBudget;
   private readonly deleteByOwner;
   private readonly insertBudget;
   private readonly spentIn;
@@ -71,6 +72,7 @@ export class BudgetStore {
       'SELECT * FROM budgets WHERE owner_type = ? AND owner_id = ? ORDER BY created_at, rowid',
     );
     this.byId = db.prepare<[string], BudgetRow>('SELECT * FROM budgets WHERE id = ?');
+    this.everyBudget = db.prepare<[], BudgetRow>('SELECT * FROM budgets ORDER BY owner_type, owner_id, created_at, rowid');
     this.deleteByOwner = db.prepare('DELETE FROM budgets WHERE owner_type = ? AND owner_id = ?');
     this.insertBudget = db.prepare(
       `INSERT INTO budgets (id, owner_type, owner_id, max_limit_micros, reset_duration, calendar_aligned, time_zone, anchor_at, created_at, updated_at)
@@ -152,6 +154,11 @@ export class BudgetStore {
 
   rulesFor(ownerType: OwnerType, ownerId: string): BudgetRule[] {
     return this.byOwner.all(ownerType, ownerId).map((row) => this.toRule(row));
+  }
+
+  /** Every budget at every level, grouped by owner. */
+  allRules(): BudgetRule[] {
+    return this.everyBudget.all().map((row) => this.toRule(row));
   }
 
   rule(id: string): BudgetRule | null {

@@ -92,6 +92,46 @@ interface LogRow {
   has_content: number;
 }
 
+interface PeriodTotalsRow {
+  day_cost: number;
+  week_cost: number;
+  month_cost: number;
+  day_requests: number;
+  week_requests: number;
+  month_requests: number;
+  cache_read_tokens: number;
+  prompt_tokens: number;
+  cache_saved_micros: number;
+}
+
+export interface PeriodTotals {
+  /** Micro-dollars. */
+  cost: { day: number; week: number; month: number };
+  requests: { day: number; week: number; month: number };
+  cacheReadTokens: number;
+  promptTokens: number;
+  cacheSavedMicros: number;
+}
+
+export interface SessionCostRow {
+  session_id: string;
+  virtual_key_name: string | null;
+  requests: number;
+  cost_micros: number;
+  last_at: number;
+}
+
+export interface SpendSlotRow {
+  group_id: string | null;
+  key_name: string | null;
+  /** created_at / SPEND_SLOT_MS, rounded down. */
+  slot: number;
+  cost_micros: number;
+}
+
+/** A quarter of an hour: every time zone in use today is offset from UTC by a whole number of them. */
+export const SPEND_SLOT_MS = 15 * 60_000;
+
 export interface RequestLogOptions {
   /** Flush when this many rows are queued… */
   batchSize?: number;
@@ -114,6 +154,12 @@ export class RequestLog {
   private readonly sessionSummary;
   private readonly deleteBefore;
   private readonly admitted;
+  private readonly bySession;
+  private readonly totals;
+  private readonly sessionsByCost;
+  private readonly refusalCounts;
+  private readonly errorCounts;
+  private readonly spendSlots;
   private readonly batchSize: number;
   private readonly flushDelayMs: number;
 
@@ -168,6 +214,50 @@ export class RequestLog {
          AND (@provider IS NULL OR provider = @provider)
        ORDER BY created_at`,
     );
+    this.bySession = db.prepare<[string], LogRow>(`${SELECT_ENTRY} WHERE l.session_id = ? ORDER BY l.created_at, l.id`);
+    // The dashboard's figures, each one pass over a time range of the log (request_logs_by_time).
+    this.totals = db.prepare<[{ day: number; week: number; month: number; from: number; to: number }], PeriodTotalsRow>(
+      `SELECT
+         coalesce(sum(CASE WHEN l.created_at >= @day THEN l.cost_micros END), 0) AS day_cost,
+         coalesce(sum(CASE WHEN l.created_at >= @week THEN l.cost_micros END), 0) AS week_cost,
+         coalesce(sum(CASE WHEN l.created_at >= @month THEN l.cost_micros END), 0) AS month_cost,
+         count(CASE WHEN l.created_at >= @day AND l.endpoint = 'messages' THEN 1 END) AS day_requests,
+         count(CASE WHEN l.created_at >= @week AND l.endpoint = 'messages' THEN 1 END) AS week_requests,
+         count(CASE WHEN l.created_at >= @month AND l.endpoint = 'messages' THEN 1 END) AS month_requests,
+         coalesce(sum(CASE WHEN l.created_at >= @month THEN l.cache_read_tokens END), 0) AS cache_read_tokens,
+         coalesce(sum(CASE WHEN l.created_at >= @month
+                      THEN l.input_tokens + l.cache_creation_tokens + l.cache_read_tokens END), 0) AS prompt_tokens,
+         coalesce(sum(CASE WHEN l.created_at >= @month
+                      THEN l.cache_read_tokens * max(p.input - p.cache_read, 0) / 1000000.0 END), 0) AS cache_saved_micros
+       FROM request_logs l LEFT JOIN prices p ON p.id = l.price_id
+       WHERE l.created_at >= @from AND l.created_at < @to`,
+    );
+    this.sessionsByCost = db.prepare<[number, number, number], SessionCostRow>(
+      `SELECT session_id, max(virtual_key_name) AS virtual_key_name, count(*) AS requests,
+              sum(cost_micros) AS cost_micros, max(created_at) AS last_at
+       FROM request_logs
+       WHERE created_at >= ? AND created_at < ? AND session_id IS NOT NULL
+       GROUP BY session_id ORDER BY cost_micros DESC, last_at DESC LIMIT ?`,
+    );
+    this.refusalCounts = db.prepare<[number, number], { reason: string; count: number }>(
+      `SELECT refusal_reason AS reason, count(*) AS count FROM request_logs
+       WHERE status = 'blocked' AND created_at >= ? AND created_at < ? AND refusal_reason IS NOT NULL
+       GROUP BY refusal_reason ORDER BY count DESC, reason`,
+    );
+    this.errorCounts = db.prepare<[number, number], { error_type: string; count: number }>(
+      `SELECT coalesce(error_type, 'http_' || status_code) AS error_type, count(*) AS count FROM request_logs
+       WHERE status = 'error' AND created_at >= ? AND created_at < ?
+       GROUP BY 1 ORDER BY count DESC, error_type`,
+    );
+    const slotsBy = (column: string) =>
+      db.prepare<[number, number], SpendSlotRow>(
+        `SELECT ${column} AS group_id, max(virtual_key_name) AS key_name, created_at / ${SPEND_SLOT_MS} AS slot,
+                sum(cost_micros) AS cost_micros
+         FROM request_logs
+         WHERE created_at >= ? AND created_at < ? AND cost_micros > 0
+         GROUP BY group_id, slot`,
+      );
+    this.spendSlots = { team: slotsBy('team_id'), key: slotsBy('virtual_key_id'), model: slotsBy('model') };
   }
 
   /** Queues a row; it reaches the database within flushDelayMs, or at once when the batch is full. */
@@ -212,7 +302,13 @@ export class RequestLog {
       for (const record of batch) {
         const { lastInsertRowid } = this.insert.run(toRow(record));
         if (record.content) {
-          this.content.save(Number(lastInsertRowid), record.content.request, record.content.response, record.created_at);
+          this.content.save(
+            Number(lastInsertRowid),
+            record.content.request,
+            record.content.response,
+            record.created_at,
+            record.session_id ?? record.virtual_key_id,
+          );
         }
         if (record.virtual_key_id !== null) {
           lastUse.set(record.virtual_key_id, Math.max(lastUse.get(record.virtual_key_id) ?? 0, record.created_at));
@@ -222,6 +318,13 @@ export class RequestLog {
     })();
   }
 
+  /**
+   * One page of the log, newest first, narrowed by the query's filters. `since_id` keeps rows with a
+   * higher id (a live tail: rows are numbered as they are written). `q` is a full-text search over
+   * captured content in FTS5 syntax; text that is not valid FTS5 syntax is searched for as plain
+   * words. A row matches when the text it added to its conversation matches: a message resent by
+   * later turns of the same session is found on the row that sent it first.
+   */
   query(query: LogQuery): { logs: LogEntry[]; next_cursor: string | null; has_more: boolean } {
     const where: string[] = [];
     const params: (string | number)[] = [];
@@ -239,14 +342,30 @@ export class RequestLog {
     if (query.reason !== undefined) add('l.refusal_reason = ?', query.reason);
     if (query.start !== undefined) add('l.created_at >= ?', toMs(query.start));
     if (query.end !== undefined) add('l.created_at < ?', toMs(query.end));
+    if (query.since_id !== undefined) add('l.id > ?', query.since_id);
     if (query.cursor !== undefined) {
       const cursor = decodeCursor(query.cursor);
       where.push('(l.created_at, l.id) < (?, ?)');
       params.push(cursor.createdAt, cursor.id);
     }
-    const sql = `${SELECT_ENTRY} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const search = query.q === undefined ? -1 : params.length;
+    // The unary + keeps SQLite walking the newest-first index and testing each row against the match
+    // set; driving the query from the matches instead sorts every match (3.5 s for a common word at 1M rows).
+    if (query.q !== undefined) add('+l.id IN (SELECT rowid FROM request_search WHERE request_search MATCH ?)', query.q);
+    // A tail asks for the few rows above an id: walk the rowid range rather than an index that would
+    // visit every row of a busy key or model to find none.
+    const from = query.since_id === undefined ? 'request_logs l' : 'request_logs l NOT INDEXED';
+    const sql = `${SELECT_ENTRY.replace('request_logs l', from)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY l.created_at DESC, l.id DESC LIMIT ?`;
-    const rows = this.db.prepare<(string | number)[], LogRow>(sql).all(...params, query.limit + 1);
+    const statement = this.db.prepare<(string | number)[], LogRow>(sql);
+    let rows: LogRow[];
+    try {
+      rows = statement.all(...params, query.limit + 1);
+    } catch (error) {
+      if (search < 0 || !isSearchSyntaxError(error)) throw error;
+      params[search] = plainWords(query.q ?? '');
+      rows = statement.all(...params, query.limit + 1);
+    }
     const has_more = rows.length > query.limit;
     const page = rows.slice(0, query.limit).map(toEntry);
     const last = page.at(-1);
@@ -276,6 +395,51 @@ export class RequestLog {
       cache_read_share: prompt === 0 ? 0 : row.cache_read_input_tokens / prompt,
       cost: microsToUsd(row.cost_micros),
     };
+  }
+
+  /** Every row of a session, oldest first. */
+  sessionEntries(sessionId: string): LogEntry[] {
+    this.flush();
+    return this.bySession.all(sessionId).map(toEntry);
+  }
+
+  /**
+   * Spend (micro-dollars) and `messages` requests since each of three instants up to `to`, and the
+   * prompt cache's effect since `month`: tokens read from it, all prompt tokens, and what reading
+   * them saved against the input price of each row's price version (long-context bands aside).
+   */
+  periodTotals(bounds: { day: number; week: number; month: number; to: number }): PeriodTotals {
+    this.flush();
+    const row = this.totals.get({ ...bounds, from: Math.min(bounds.day, bounds.week, bounds.month) });
+    return {
+      cost: { day: row?.day_cost ?? 0, week: row?.week_cost ?? 0, month: row?.month_cost ?? 0 },
+      requests: { day: row?.day_requests ?? 0, week: row?.week_requests ?? 0, month: row?.month_requests ?? 0 },
+      cacheReadTokens: row?.cache_read_tokens ?? 0,
+      promptTokens: row?.prompt_tokens ?? 0,
+      cacheSavedMicros: Math.round(row?.cache_saved_micros ?? 0),
+    };
+  }
+
+  /** Sessions by cost in [from, to), most expensive first. */
+  topSessions(from: number, to: number, limit: number): SessionCostRow[] {
+    this.flush();
+    return this.sessionsByCost.all(from, to, limit);
+  }
+
+  /** Refused requests by refusal reason, and failed ones by error type, in [from, to). */
+  outcomes(from: number, to: number): { refusals: { reason: string; count: number }[]; errors: { error_type: string; count: number }[] } {
+    this.flush();
+    return { refusals: this.refusalCounts.all(from, to), errors: this.errorCounts.all(from, to) };
+  }
+
+  /**
+   * Spend in [from, to) per group (team id, key id or model; null when the row has none) and per
+   * SPEND_SLOT_MS slot of UTC time. Every zone's hours and days start on a slot boundary, so callers
+   * add slots up into local buckets.
+   */
+  spendBySlot(group: 'team' | 'key' | 'model', from: number, to: number): SpendSlotRow[] {
+    this.flush();
+    return this.spendSlots[group].all(from, to);
   }
 
   /** Admitted inference requests of a key since `since`, for rebuilding rate-limit windows after a restart. */
@@ -392,6 +556,16 @@ function toEntry(row: LogRow): LogEntry {
     removed_tools: row.removed_tools ? (JSON.parse(row.removed_tools) as string[]) : [],
     has_content: row.has_content === 1,
   };
+}
+
+function isSearchSyntaxError(error: unknown): boolean {
+  return error instanceof Error && /^fts5: |unterminated string|no such column|unknown special query/.test(error.message);
+}
+
+/** Text as a sequence of quoted words, each required: `src/main.ts -x` becomes `"src/main.ts" "-x"`. */
+function plainWords(text: string): string {
+  const words = text.split(/\s+/).filter(Boolean);
+  return words.length ? words.map((word) => `"${word.replaceAll('"', '""')}"`).join(' ') : '""';
 }
 
 function toMs(value: number | string): number {

@@ -24,7 +24,13 @@ export class SettingsStore {
   /** Read on every request, so it is cached and refreshed on write. */
   get config(): ClientConfig {
     if (!this.cached) {
-      const stored = Object.fromEntries(this.read.all().map((row) => [row.key, JSON.parse(row.value) as unknown]));
+      // Other rows (the demo marker, for one) live in the same table but are not client settings.
+      const stored = Object.fromEntries(
+        this.read
+          .all()
+          .filter((row) => row.key in defaults)
+          .map((row) => [row.key, JSON.parse(row.value) as unknown]),
+      );
       this.cached = { ...defaults, ...(stored as Partial<ClientConfig>) };
     }
     return this.cached;

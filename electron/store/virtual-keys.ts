@@ -84,6 +84,7 @@ export class VirtualKeyStore {
   private readonly list;
   private readonly update;
   private readonly softDelete;
+  private readonly replaceSecret;
   private readonly configsOf;
   private readonly deleteConfigs;
   private readonly configById;
@@ -107,6 +108,10 @@ export class VirtualKeyStore {
     );
     this.softDelete = db.prepare(
       'UPDATE virtual_keys SET deleted_at = @now, is_active = 0, updated_at = @now WHERE id = @id AND deleted_at IS NULL',
+    );
+    this.replaceSecret = db.prepare(
+      `UPDATE virtual_keys SET key_hash = @key_hash, value_preview = @value_preview, updated_at = @now
+       WHERE id = @id AND deleted_at IS NULL`,
     );
     this.configsOf = db.prepare<[string], ProviderConfigRow>(
       'SELECT id, provider, weight, allowed_models, denied_models FROM provider_configs WHERE virtual_key_id = ? ORDER BY id',
@@ -195,6 +200,22 @@ export class VirtualKeyStore {
       now,
     });
     return this.get(id);
+  }
+
+  /**
+   * Gives the key a new secret and forgets the old one: the next request with the old secret is
+   * refused as unknown. The id, budgets, limits and policy stay. Returns the new secret (shown once),
+   * or null when there is no such key.
+   */
+  rotate(id: string, now: number): { id: string; value: string } | null {
+    const value = VIRTUAL_KEY_PREFIX + randomBytes(24).toString('base64url');
+    const changed = this.replaceSecret.run({
+      id,
+      key_hash: hashKey(value),
+      value_preview: `${VIRTUAL_KEY_PREFIX}…${value.slice(-4)}`,
+      now,
+    }).changes;
+    return changed > 0 ? { id, value } : null;
   }
 
   remove(id: string, now: number): boolean {

@@ -616,3 +616,28 @@ describe('client config', () => {
     expect((await call(gw, 'getConfig', '/api/config')).body.client_config.retention_days).toBe(90);
   });
 });
+
+describe('price overrides for models the catalogue does not know', () => {
+  it('lists an override-only model in the price table so it can be edited', async () => {
+    const { startTestGateway } = await import('../support/gateway.js');
+    const gw = await startTestGateway();
+    try {
+      const set = await gw.admin('PUT', '/api/pricing/overrides/claude-nova-1', {
+        input: 2,
+        output: 8,
+        cache_write_5m: 2.5,
+        cache_write_1h: 4,
+        cache_read: 0.2,
+      });
+      expect(set.status).toBe(200);
+      const table = await gw.admin<{ models: { model: string; current: { source: string; output: number } }[] }>(
+        'GET',
+        '/api/pricing',
+      );
+      const nova = table.body.models.find((model) => model.model === 'claude-nova-1');
+      expect(nova?.current).toMatchObject({ source: 'override', output: 8 });
+    } finally {
+      await gw.close();
+    }
+  });
+});

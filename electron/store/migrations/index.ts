@@ -1,6 +1,7 @@
 // Append-only list of schema migrations; the position in this list is the schema version.
 import initial from './0001-initial.js';
 import governance from './0002-governance.js';
+import logSearch from './0003-log-search.js';
 
 export interface Migration {
   name: string;
@@ -10,4 +11,5 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { name: '0001-initial', sql: initial },
   { name: '0002-governance', sql: governance },
+  { name: '0003-log-search', sql: logSearch },
 ];
