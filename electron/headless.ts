@@ -1,7 +1,9 @@
 // `npm run serve`: the gateway core without Electron, for servers, CI and tests. Prints where its
 // data and admin token are, then serves until SIGINT/SIGTERM, when it drains in-flight requests and
-// writes every queued log row before exiting.
+// writes every queued log row before exiting. `--demo` first fills a separate directory with generated
+// sample data and says so loudly.
 import { ConfigError, readServeConfig, USAGE } from './config.js';
+import { NotDemoDataError, prepareDemoDataDir, type DemoDataDir } from './demo/demo-dir.js';
 import { startGateway, type Gateway } from './gateway/gateway.js';
 
 async function main(): Promise<void> {
@@ -18,8 +20,20 @@ async function main(): Promise<void> {
     return;
   }
 
-  const gateway = await startGateway({ ...config, processMetrics: true });
-  announce(gateway);
+  const { demo: demoRequested, ...serve } = config;
+  let demo: DemoDataDir | null = null;
+  if (demoRequested) {
+    try {
+      demo = prepareDemoDataDir(serve.dataDir, { now: Date.now() });
+    } catch (error) {
+      if (!(error instanceof NotDemoDataError)) throw error;
+      console.error(`tollgate: ${error.message}`);
+      process.exit(2);
+    }
+  }
+
+  const gateway = await startGateway({ ...serve, processMetrics: true });
+  announce(gateway, demo);
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -50,18 +64,39 @@ async function main(): Promise<void> {
   });
 }
 
-function announce(gateway: Gateway): void {
+function announce(gateway: Gateway, demo: DemoDataDir | null): void {
   const provider = gateway.context.providers.describe('anthropic');
   const lines = [
+    ...(demo ? demoBanner(demo) : []),
     `Tollgate gateway listening on ${gateway.url}`,
-    `  data directory: ${gateway.dataDir}`,
+    `  data directory: ${gateway.dataDir}${demo ? '  <- DEMO DATA' : ''}`,
     `  admin token:    ${gateway.adminTokenFile}${gateway.createdAdminToken ? ' (created now)' : ''}`,
     `  upstream:       ${provider?.effective_base_url ?? gateway.context.providers.target('anthropic').baseUrl}` +
       (provider?.keys.length ? ` (${provider.keys.length} key${provider.keys.length > 1 ? 's' : ''})` : ' (no API key yet: set ANTHROPIC_API_KEY or POST /api/providers)'),
     `  secrets:        ${gateway.secretProtection}`,
-    `Ready. Create a virtual key: curl -s -X POST ${gateway.url}/api/governance/virtual-keys -H "Authorization: Bearer $(cat '${gateway.adminTokenFile}')" -H 'content-type: application/json' -d '{"name":"me"}'`,
+    ...(demo ? [`  demo key:       ${demo.keyFile} (the demo-playground key, for trying the gateway)`] : []),
+    demo
+      ? `Ready. DEMO DATA: sign in with the admin token, or send Claude Code through it: ANTHROPIC_BASE_URL=${gateway.url} ANTHROPIC_AUTH_TOKEN=$(cat '${demo.keyFile}') claude`
+      : `Ready. Create a virtual key: curl -s -X POST ${gateway.url}/api/governance/virtual-keys -H "Authorization: Bearer $(cat '${gateway.adminTokenFile}')" -H 'content-type: application/json' -d '{"name":"me"}'`,
   ];
   console.log(lines.join('\n'));
+}
+
+function demoBanner(demo: DemoDataDir): string[] {
+  const rule = '='.repeat(78);
+  const when = demo.summary
+    ? `generated now in ${(demo.elapsedMs / 1000).toFixed(1)} s: ${demo.summary.requests.toLocaleString('en-US')} requests from ` +
+      `${demo.summary.keys} keys over 30 days, $${demo.summary.spendUsd.toFixed(2)} spent`
+    : `generated ${new Date(demo.generatedAt).toISOString()}; regenerated when more than 12 hours old`;
+  return [
+    rule,
+    'DEMO DATA: this gateway serves a generated month of sample teams, keys and Claude Code',
+    'traffic. None of it is real, and your real data directory is not touched.',
+    `  demo data directory: ${demo.dataDir}`,
+    `  ${when}`,
+    'Run without --demo to use your real data.',
+    rule,
+  ];
 }
 
 main().catch((error: unknown) => {
