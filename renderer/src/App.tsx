@@ -1,23 +1,62 @@
-// The first screen until the dashboard lands: whether the gateway answers, and what it holds.
+// The dashboard: find the gateway (preload or sign-in), then the shell with one route per page.
+// Routing is hash based (#/logs?session=…) so it works under file:// and under /dashboard/ alike.
 import { useEffect } from 'react';
-import { useGateway } from './stores/gateway';
+import { Button } from './components/Button';
+import { Loading } from './components/Spinner';
+import { Shell, type PageEntry } from './components/shell/Shell';
+import { SignIn } from './components/shell/SignIn';
+import AuditPage from './pages/audit/index';
+import KeysPage from './pages/keys/index';
+import LogsPage from './pages/logs/index';
+import ModelsPage from './pages/models/index';
+import OrganisationPage from './pages/organisation/index';
+import OverviewPage from './pages/overview/index';
+import ProvidersPage from './pages/providers/index';
+import SettingsPage from './pages/settings/index';
+import { useSession } from './stores/session';
+
+export const PAGES: readonly PageEntry[] = [
+  { id: 'overview', label: 'Overview', component: OverviewPage },
+  { id: 'keys', label: 'Keys', component: KeysPage },
+  { id: 'organisation', label: 'Organisation', component: OrganisationPage },
+  { id: 'models', label: 'Models & pricing', component: ModelsPage },
+  { id: 'providers', label: 'Providers', component: ProvidersPage },
+  { id: 'logs', label: 'Logs', component: LogsPage },
+  { id: 'audit', label: 'Audit', component: AuditPage },
+  { id: 'settings', label: 'Settings', component: SettingsPage },
+];
 
 export function App() {
-  const { status, error, keyCount, recentRequests, connection, load } = useGateway();
+  const status = useSession((state) => state.status);
+  const notice = useSession((state) => state.notice);
+  const start = useSession((state) => state.start);
+
   useEffect(() => {
-    void load();
-  }, [load]);
-  return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', padding: 32 }}>
-      <h1>Tollgate</h1>
-      {status === 'loading' && <p>Connecting to the gateway…</p>}
-      {status === 'error' && <p role="alert">{error}</p>}
-      {status === 'ready' && connection && (
-        <p>
-          Gateway at <code>{connection.apiBase}</code>: {keyCount} virtual key{keyCount === 1 ? '' : 's'},{' '}
-          {recentRequests} recent request{recentRequests === 1 ? '' : 's'}.
-        </p>
-      )}
-    </main>
-  );
+    void start();
+  }, [start]);
+
+  switch (status) {
+    case 'starting':
+      return (
+        <main className="centered">
+          <Loading label="Connecting to the gateway…" />
+        </main>
+      );
+    case 'signed-out':
+      return <SignIn />;
+    case 'unreachable':
+      return (
+        <main className="centered">
+          <div className="unreachable" role="alert">
+            <h1>Can&rsquo;t reach the gateway</h1>
+            <p className="muted">{notice}</p>
+            <Button variant="primary" onClick={() => void start()}>
+              Try again
+            </Button>
+          </div>
+        </main>
+      );
+    case 'ready':
+      return <Shell pages={PAGES} defaultPage="overview" />;
+  }
 }

@@ -1,0 +1,366 @@
+// One request in full: what it cost and why (tokens × the price version it was charged at), how long
+// it took, who sent it, the conversation as a reader would want it, and the raw JSON underneath.
+import { useEffect, useRef, useState } from 'react';
+import { Badge, Button, CopyButton, ErrorBanner, formatUsd, Loading } from '../../components';
+import type { LogDetail, LogRow } from '../../stores/logs';
+import type { PricedModel, PriceVersion } from '../../stores/pricing';
+import { Conversation } from './Conversation';
+import {
+  bytes,
+  costExact,
+  duration,
+  fullTime,
+  promptTokens,
+  reasonLabel,
+  STATUS_LABELS,
+  STATUS_TONES,
+  tokens,
+} from './format';
+
+export interface DetailPanelProps {
+  row: LogRow | null;
+  detail: LogDetail | null;
+  status: 'idle' | 'loading' | 'ready' | 'error';
+  error: string | null;
+  pricing: PricedModel[];
+  names: { key: string | null; team: string | null; user: string | null };
+  onClose: () => void;
+  onRetry: () => void;
+  onSession: (sessionId: string) => void;
+}
+
+export function DetailPanel({
+  row,
+  detail,
+  status,
+  error,
+  pricing,
+  names,
+  onClose,
+  onRetry,
+  onSession,
+}: DetailPanelProps) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  const log = detail?.log ?? row;
+  const logId = log?.id;
+
+  useEffect(() => {
+    heading.current?.focus();
+  }, [logId]);
+
+  return (
+    <aside
+      className="logs-detail"
+      aria-labelledby="logs-detail-title"
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') {
+          event.stopPropagation();
+          onClose();
+        }
+      }}
+    >
+      <header className="logs-detail-header">
+        <div>
+          <h2 id="logs-detail-title" ref={heading} tabIndex={-1}>
+            {log ? (log.model ?? log.endpoint) : 'Request'}
+          </h2>
+          {log && (
+            <p className="muted">
+              <time dateTime={log.timestamp}>{fullTime(log.created_at_ms)}</time> · #{log.id}
+            </p>
+          )}
+        </div>
+        <Button variant="ghost" size="sm" aria-label="Close request detail" onClick={onClose}>
+          ×
+        </Button>
+      </header>
+      <div className="logs-detail-body">
+        {status === 'error' && <ErrorBanner title="Could not load this request" error={error} onRetry={onRetry} />}
+        {log && <Summary log={log} pricing={pricing} names={names} onSession={onSession} />}
+        {status === 'loading' && <Loading label="Loading the conversation…" />}
+        {status === 'ready' && detail && <Content detail={detail} />}
+      </div>
+    </aside>
+  );
+}
+
+function Summary({
+  log,
+  pricing,
+  names,
+  onSession,
+}: {
+  log: LogRow;
+  pricing: PricedModel[];
+  names: DetailPanelProps['names'];
+  onSession: (id: string) => void;
+}) {
+  const version = findVersion(pricing, log.price_version);
+  const rates = version ? ratesFor(version, promptTokens(log)) : null;
+  const lines: { label: string; count: number; rate: number | null }[] = [
+    { label: 'Input', count: log.input_tokens, rate: rates?.input ?? null },
+    {
+      label: 'Cache write 5m',
+      count:
+        log.cache_creation_5m_input_tokens ||
+        (log.cache_creation_1h_input_tokens ? 0 : log.cache_creation_input_tokens),
+      rate: rates?.cache_write_5m ?? null,
+    },
+    { label: 'Cache write 1h', count: log.cache_creation_1h_input_tokens, rate: rates?.cache_write_1h ?? null },
+    { label: 'Cache read', count: log.cache_read_input_tokens, rate: rates?.cache_read ?? null },
+    { label: 'Output', count: log.output_tokens, rate: rates?.output ?? null },
+  ];
+  const ttfbShare = log.ttfb_ms !== null && log.latency_ms > 0 ? Math.min(1, log.ttfb_ms / log.latency_ms) : null;
+
+  return (
+    <>
+      <div className="logs-detail-badges">
+        <Badge tone={STATUS_TONES[log.status]}>
+          {STATUS_LABELS[log.status]} {log.status_code || ''}
+        </Badge>
+        {log.refusal_reason && <Badge tone="warning">{reasonLabel(log.refusal_reason)}</Badge>}
+        {log.stream && <Badge>streamed</Badge>}
+        {log.cost_estimated && (
+          <Badge
+            tone="info"
+            title="This model is not in the price table: it was priced like the closest model of its family, or the dearest model when the family is unknown."
+          >
+            estimated cost
+          </Badge>
+        )}
+      </div>
+
+      {(log.error_message || log.error_type) && (
+        <div className={`banner ${log.status === 'blocked' ? 'banner-warning' : 'banner-danger'}`}>
+          <div className="banner-text">
+            <strong>{log.error_type ?? 'Error'}</strong>
+            <span>{log.error_message}</span>
+          </div>
+        </div>
+      )}
+
+      <section className="logs-detail-section" aria-labelledby="detail-cost">
+        <h3 id="detail-cost">Cost</h3>
+        <div className="logs-detail-total">
+          <span className="num" title="To the micro-dollar, as budgets count it">
+            {costExact(log.cost)}
+          </span>
+          <span className="muted">
+            {log.price_version ? (
+              <>
+                priced at <span className="mono">{log.price_version}</span>
+              </>
+            ) : (
+              'no price applied'
+            )}
+          </span>
+        </div>
+        <table className="logs-breakdown">
+          <caption className="visually-hidden">Tokens and what each kind cost</caption>
+          <thead>
+            <tr>
+              <th scope="col">Tokens</th>
+              <th scope="col" className="end">
+                Count
+              </th>
+              <th scope="col" className="end">
+                $ / MTok
+              </th>
+              <th scope="col" className="end">
+                Cost
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {lines.map((line) => (
+              <tr key={line.label} className={line.count === 0 ? 'is-zero' : undefined}>
+                <th scope="row">{line.label}</th>
+                <td className="end num">{tokens(line.count)}</td>
+                <td className="end num">{line.rate === null ? '—' : formatUsd(line.rate, 'precise')}</td>
+                <td className="end num">
+                  {line.rate === null ? '—' : costExact((line.count * line.rate) / 1_000_000)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {!version && log.price_version && (
+          <p className="muted logs-small">
+            The price version is no longer in the table, so the per-kind split is not shown.
+          </p>
+        )}
+      </section>
+
+      <section className="logs-detail-section" aria-labelledby="detail-timing">
+        <h3 id="detail-timing">Timing</h3>
+        <dl className="logs-facts">
+          <dt>First byte</dt>
+          <dd className="num">{duration(log.ttfb_ms)}</dd>
+          <dt>Total</dt>
+          <dd className="num">{duration(log.latency_ms)}</dd>
+        </dl>
+        {ttfbShare !== null && (
+          <div
+            className="logs-timing"
+            role="img"
+            aria-label={`Waiting ${duration(log.ttfb_ms)}, then receiving for ${duration(log.latency_ms - (log.ttfb_ms ?? 0))}`}
+          >
+            <span className="logs-timing-wait" style={{ width: `${ttfbShare * 100}%` }} />
+            <span className="logs-timing-body" />
+          </div>
+        )}
+      </section>
+
+      <section className="logs-detail-section" aria-labelledby="detail-request">
+        <h3 id="detail-request">Request</h3>
+        <dl className="logs-facts">
+          <dt>Key</dt>
+          <dd>{log.virtual_key_name ?? names.key ?? <span className="muted">none</span>}</dd>
+          {(names.team ?? log.team_id) && (
+            <>
+              <dt>Team</dt>
+              <dd>{names.team ?? log.team_id}</dd>
+            </>
+          )}
+          {(names.user ?? log.user_id) && (
+            <>
+              <dt>User</dt>
+              <dd>{names.user ?? log.user_id}</dd>
+            </>
+          )}
+          <dt>Session</dt>
+          <dd>
+            {log.session_id ? (
+              <button type="button" className="link-button mono" onClick={() => onSession(log.session_id ?? '')}>
+                {log.session_id}
+              </button>
+            ) : (
+              <span className="muted">none</span>
+            )}
+          </dd>
+          {log.requested_model && log.requested_model !== log.model && (
+            <>
+              <dt>Asked for</dt>
+              <dd className="mono">{log.requested_model}</dd>
+            </>
+          )}
+          <dt>Endpoint</dt>
+          <dd className="mono">
+            {log.method} {log.path}
+          </dd>
+          {log.client && (
+            <>
+              <dt>Client</dt>
+              <dd>{log.client}</dd>
+            </>
+          )}
+          {log.stop_reason && (
+            <>
+              <dt>Stop reason</dt>
+              <dd className="mono">{log.stop_reason}</dd>
+            </>
+          )}
+          {log.tool_names.length > 0 && (
+            <>
+              <dt>Tools called</dt>
+              <dd className="mono">{log.tool_names.join(', ')}</dd>
+            </>
+          )}
+          {log.removed_tools.length > 0 && (
+            <>
+              <dt>Tools removed</dt>
+              <dd className="mono">{log.removed_tools.join(', ')}</dd>
+            </>
+          )}
+          <dt>Size</dt>
+          <dd className="num">
+            {bytes(log.request_bytes)} sent · {bytes(log.response_bytes)} received
+          </dd>
+          <dt>Request id</dt>
+          <dd className="mono">{log.request_id}</dd>
+          {log.upstream_request_id && (
+            <>
+              <dt>Anthropic id</dt>
+              <dd className="mono">{log.upstream_request_id}</dd>
+            </>
+          )}
+        </dl>
+      </section>
+    </>
+  );
+}
+
+function Content({ detail }: { detail: LogDetail }) {
+  const captured = detail.request !== null || detail.response !== null;
+  return (
+    <>
+      <section className="logs-detail-section" aria-labelledby="detail-conversation">
+        <h3 id="detail-conversation">Conversation</h3>
+        {captured ? (
+          <Conversation request={detail.request} response={detail.response} />
+        ) : (
+          <p className="muted">
+            The content of this request was not captured. Content capture is set per key and in Settings; with it off,
+            the log keeps tokens, cost and timings only.
+          </p>
+        )}
+      </section>
+      {captured && (
+        <section className="logs-detail-section" aria-labelledby="detail-raw">
+          <h3 id="detail-raw">Raw JSON</h3>
+          <RawJson label="Request body" value={detail.request} />
+          <RawJson label="Response" value={detail.response} />
+        </section>
+      )}
+    </>
+  );
+}
+
+/** Collapsed until opened, and only then serialised: a captured request can be megabytes. */
+function RawJson({ label, value }: { label: string; value: unknown }) {
+  const [open, setOpen] = useState(false);
+  const text = open ? (JSON.stringify(value, null, 2) ?? 'null') : '';
+  return (
+    <details className="convo-fold" onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary>{label}</summary>
+      {open && (
+        <div className="logs-raw">
+          <div className="logs-raw-actions">
+            <CopyButton text={text} label={`Copy ${label.toLowerCase()} JSON`} />
+          </div>
+          <pre className="logs-code" tabIndex={0} aria-label={`${label} JSON`}>
+            {text}
+          </pre>
+        </div>
+      )}
+    </details>
+  );
+}
+
+/** The price version a row was charged at, from its label (`model@2026-09-01`, `model@override-12`). */
+export function findVersion(models: PricedModel[], label: string | null): PriceVersion | null {
+  if (!label) return null;
+  for (const model of models) {
+    for (const version of [model.current, ...model.history]) {
+      const name =
+        version.source === 'override'
+          ? `${version.model}@override-${version.id}`
+          : `${version.model}@${version.effective_from.slice(0, 10)}`;
+      if (name === label) return version;
+    }
+  }
+  return null;
+}
+
+/** The band a prompt of this size is charged at (every token of the request moves up together). */
+function ratesFor(version: PriceVersion, prompt: number): Omit<PriceVersion['bands'][number], 'above_prompt_tokens'> {
+  let chosen: Omit<PriceVersion['bands'][number], 'above_prompt_tokens'> = version;
+  let threshold = -1;
+  for (const band of version.bands) {
+    if (prompt > band.above_prompt_tokens && band.above_prompt_tokens > threshold) {
+      chosen = band;
+      threshold = band.above_prompt_tokens;
+    }
+  }
+  return chosen;
+}

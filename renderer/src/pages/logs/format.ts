@@ -1,0 +1,116 @@
+// Small formatters for log rows: times at a glance, token counts, durations, status wording.
+import { refusalLabel, type Tone } from '../../components';
+import type { LogRow } from '../../stores/logs';
+
+const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const dayAndTime = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+const full = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+
+const usd4 = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 4,
+  maximumFractionDigits: 4,
+});
+const usd6 = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 6,
+  maximumFractionDigits: 6,
+});
+const usd2 = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+});
+
+/** A request's cost for a column: four decimals so the figures line up; crumbs read `<$0.0001`, not `$0.0000`. */
+export function cost(usd: number): string {
+  if (usd > 0 && usd < 0.00005) return '<$0.0001';
+  return usd >= 100 ? usd2.format(usd) : usd4.format(usd);
+}
+
+/** To the micro-dollar, as the ledger keeps it. */
+export const costExact = (usd: number): string => usd6.format(usd);
+
+/** Today's rows read as a time of day; older ones carry the date. */
+export function shortTime(ms: number, now = Date.now()): string {
+  const date = new Date(ms);
+  return new Date(now).toDateString() === date.toDateString() ? timeOfDay.format(date) : dayAndTime.format(date);
+}
+
+export const fullTime = (ms: number | string): string => full.format(new Date(ms));
+export const tokens = (count: number): string => integer.format(count);
+export const tokensShort = (count: number): string => (count < 10_000 ? integer.format(count) : compact.format(count));
+
+export function duration(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  return `${minutes} min ${seconds} s`;
+}
+
+/** Offset into a session: `+4:05`, `+1:02:33`. */
+export function offset(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return h > 0 ? `+${h}:${pad(m)}:${pad(s)}` : `+${m}:${pad(s)}`;
+}
+
+export function bytes(count: number): string {
+  if (count < 1024) return `${count} B`;
+  if (count < 1024 * 1024) return `${(count / 1024).toFixed(1)} KB`;
+  return `${(count / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Every prompt token: fresh input, cache writes and cache reads. */
+export const promptTokens = (row: LogRow): number =>
+  row.input_tokens + row.cache_creation_input_tokens + row.cache_read_input_tokens;
+
+export const STATUS_LABELS: Record<LogRow['status'], string> = {
+  success: 'OK',
+  error: 'Error',
+  blocked: 'Refused',
+  aborted: 'Aborted',
+};
+
+export const STATUS_TONES: Record<LogRow['status'], Tone> = {
+  success: 'success',
+  error: 'danger',
+  blocked: 'warning',
+  aborted: 'neutral',
+};
+
+/** Every reason governance gives for a refusal (the log's `refusal_reason`). */
+export const REFUSAL_REASONS = [
+  'key_missing',
+  'key_unknown',
+  'key_revoked',
+  'key_expired',
+  'model_denied',
+  'tool_denied',
+  'concurrency_limit',
+  'rate_limit',
+  'budget_exhausted',
+  'budget_reserved',
+  'governance_unavailable',
+  'invalid_request',
+  'too_large',
+] as const;
+
+export const reasonLabel = refusalLabel;
+
+export const shortId = (id: string): string => (id.length > 10 ? `${id.slice(0, 8)}…` : id);

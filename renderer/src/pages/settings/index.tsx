@@ -1,0 +1,358 @@
+// Settings: the gateway-wide switches, each with what it does to requests, to the log and to budgets.
+// A change shows at once and is sent; if the gateway refuses it, the previous value comes back and the
+// refusal is shown where the change was made.
+import { useEffect, useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { isTimeZone, type ClientConfig } from '../../../../shared/schemas';
+import { Button, ConfirmDialog, ErrorBanner, Loading, PageHeader } from '../../components';
+import { useSession } from '../../stores/session';
+import { settingsSelectors, useSettings, type SettingName } from '../../stores/settings';
+import './settings.css';
+
+export default function SettingsPage() {
+  const config = useSession((state) => state.config);
+  const status = useSettings((state) => state.status);
+  const error = useSettings((state) => state.error);
+  const failure = useSettings((state) => state.failure);
+  const load = useSettings((state) => state.load);
+  const dismissFailure = useSettings((state) => state.dismissFailure);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  return (
+    <div className="settings-page">
+      <PageHeader
+        title="Settings"
+        description="Gateway-wide rules. Each change applies to the next request; nothing needs a restart."
+      />
+      {failure && (
+        <ErrorBanner
+          title="That change was not saved"
+          error={`${failure.message} The previous ${failure.fields.length === 1 ? 'value is' : 'values are'} back.`}
+          onDismiss={dismissFailure}
+        />
+      )}
+      {status === 'error' && !config && (
+        <ErrorBanner title="Could not load the settings" error={error} onRetry={() => void load()} />
+      )}
+      {!config && status !== 'error' && <Loading label="Loading settings…" />}
+      {config && (
+        <>
+          <Enforcement config={config} />
+          <Capture config={config} />
+          <Retention config={config} />
+          <TimeZone config={config} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function Section({
+  id,
+  title,
+  field,
+  children,
+}: {
+  id: string;
+  title: string;
+  field: SettingName;
+  children: ReactNode;
+}) {
+  const pending = useSettings(settingsSelectors.isPending(field));
+  const failed = useSettings(settingsSelectors.failedField(field));
+  const saved = useSettings((state) => state.saved);
+  const justSaved = !pending && !failed && saved !== null && saved.fields.includes(field);
+  return (
+    <section className="settings-section" aria-labelledby={id}>
+      <header className="settings-section-header">
+        <h2 id={id}>{title}</h2>
+        <span className="settings-state" aria-live="polite">
+          {pending ? 'Saving…' : failed ? <span className="settings-failed">Not saved</span> : justSaved ? 'Saved' : ''}
+        </span>
+      </header>
+      {children}
+    </section>
+  );
+}
+
+/** A switch: a checkbox announced as on/off, labelled by the setting's name. */
+function Switch({
+  label,
+  checked,
+  onChange,
+  describedBy,
+}: {
+  label: string;
+  checked: boolean;
+  onChange: (on: boolean) => void;
+  describedBy?: string;
+}) {
+  const id = useId();
+  return (
+    <div className="settings-switch">
+      <input
+        id={id}
+        type="checkbox"
+        role="switch"
+        checked={checked}
+        aria-describedby={describedBy}
+        onChange={(event) => onChange(event.target.checked)}
+      />
+      <label htmlFor={id}>{label}</label>
+    </div>
+  );
+}
+
+function Enforcement({ config }: { config: ClientConfig }) {
+  const update = useSettings((state) => state.update);
+  const [confirming, setConfirming] = useState(false);
+  const on = config.enforce_auth_on_inference;
+  const describedBy = useId();
+  return (
+    <Section id="settings-enforcement" title="Virtual keys on every request" field="enforce_auth_on_inference">
+      <Switch
+        label="Require a Tollgate virtual key"
+        checked={on}
+        describedBy={describedBy}
+        onChange={(next) => (next ? void update({ enforce_auth_on_inference: true }) : setConfirming(true))}
+      />
+      <div id={describedBy} className="settings-explain">
+        {on ? (
+          <p>
+            <strong>On.</strong> A request without a virtual key is refused with 401 and logged as a refusal (&ldquo;No
+            key presented&rdquo;). Every request counts against its key&rsquo;s budgets and limits.
+          </p>
+        ) : (
+          <p className="settings-warning">
+            <strong>Off.</strong> Requests that carry no virtual key (or only a Claude subscription sign-in) are
+            forwarded without budgets, limits or attribution. Anyone who can reach the gateway can spend on its
+            Anthropic key.
+          </p>
+        )}
+        <p className="muted">
+          A key that is sent is always checked: unknown, revoked or expired keys are refused either way.
+        </p>
+      </div>
+      <ConfirmDialog
+        open={confirming}
+        title="Stop requiring virtual keys?"
+        body={
+          <p>
+            Requests without a key will go through with no budget, no rate limit and no owner in the log. Keys that are
+            sent are still checked.
+          </p>
+        }
+        confirmLabel="Stop requiring keys"
+        onCancel={() => setConfirming(false)}
+        onConfirm={() => {
+          setConfirming(false);
+          void update({ enforce_auth_on_inference: false });
+        }}
+      />
+    </Section>
+  );
+}
+
+function Capture({ config }: { config: ClientConfig }) {
+  const update = useSettings((state) => state.update);
+  const describedBy = useId();
+  return (
+    <Section id="settings-capture" title="Content capture" field="capture_content">
+      <Switch
+        label="Store prompts and responses"
+        checked={config.capture_content}
+        describedBy={describedBy}
+        onChange={(next) => void update({ capture_content: next })}
+      />
+      <div id={describedBy} className="settings-explain">
+        {config.capture_content ? (
+          <p>
+            <strong>On.</strong> The log keeps each request&rsquo;s conversation (compressed, with repeated history
+            stored once) for the detail panel and full-text search. A key can opt out on its own.
+          </p>
+        ) : (
+          <p>
+            <strong>Off.</strong> The log keeps tokens, cost, timings and tool names only. New requests cannot be read
+            back or found by search.
+          </p>
+        )}
+        <p className="muted">Turning capture off does not delete what was already captured; retention does.</p>
+      </div>
+    </Section>
+  );
+}
+
+function Retention({ config }: { config: ClientConfig }) {
+  const update = useSettings((state) => state.update);
+  const [value, setValue] = useState(String(config.retention_days));
+  const [error, setError] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<number | null>(null);
+  const inputId = useId();
+  useEffect(() => setValue(String(config.retention_days)), [config.retention_days]);
+
+  const save = (days: number): void => {
+    setConfirming(null);
+    void update({ retention_days: days });
+  };
+
+  const submit = (event: FormEvent): void => {
+    event.preventDefault();
+    const days = Number(value.trim());
+    if (value.trim() === '' || !Number.isInteger(days) || days < 0 || days > 3650) {
+      setError('A whole number of days from 0 to 3650 (0 keeps everything).');
+      return;
+    }
+    setError(null);
+    if (days === config.retention_days) return;
+    // Deleting history cannot be undone: ask first whenever the window shrinks.
+    const shrinks = days !== 0 && (config.retention_days === 0 || days < config.retention_days);
+    if (shrinks) setConfirming(days);
+    else save(days);
+  };
+
+  return (
+    <Section id="settings-retention" title="Retention" field="retention_days">
+      <form className="settings-inline" onSubmit={submit} noValidate>
+        <label htmlFor={inputId}>Keep requests for</label>
+        <input
+          id={inputId}
+          className="input num settings-days"
+          type="number"
+          min={0}
+          max={3650}
+          step={1}
+          value={value}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={`${inputId}-help`}
+          onChange={(event) => setValue(event.target.value)}
+        />
+        <span>days</span>
+        <Button type="submit" size="sm" disabled={value.trim() === String(config.retention_days)}>
+          Save
+        </Button>
+      </form>
+      {error && <p className="field-error">{error}</p>}
+      <div id={`${inputId}-help`} className="settings-explain">
+        <p>
+          {config.retention_days === 0 ? (
+            <>
+              <strong>Kept forever.</strong> The log grows until you set a limit.
+            </>
+          ) : (
+            <>
+              Requests older than <strong>{config.retention_days} days</strong> are deleted, with their captured
+              content, when the gateway starts and periodically after.
+            </>
+          )}{' '}
+          0 keeps everything.
+        </p>
+        <p className="muted">
+          Deleted requests leave the log, its statistics and exports for good. Budgets already spent stay spent.
+        </p>
+      </div>
+      <ConfirmDialog
+        open={confirming !== null}
+        title={`Keep only ${confirming ?? ''} days of requests?`}
+        body={
+          <p>
+            Requests older than {confirming} days, and their captured content, will be deleted. This cannot be undone.
+          </p>
+        }
+        confirmLabel={`Delete older than ${confirming ?? ''} days`}
+        onCancel={() => setConfirming(null)}
+        onConfirm={() => confirming !== null && save(confirming)}
+      />
+    </Section>
+  );
+}
+
+function zones(): string[] {
+  const intl = Intl as typeof Intl & { supportedValuesOf?: (key: 'timeZone') => string[] };
+  try {
+    return intl.supportedValuesOf?.('timeZone') ?? [];
+  } catch {
+    return [];
+  }
+}
+
+function TimeZone({ config }: { config: ClientConfig }) {
+  const update = useSettings((state) => state.update);
+  const [value, setValue] = useState(config.budget_time_zone);
+  const [error, setError] = useState<string | null>(null);
+  const inputId = useId();
+  const listId = useId();
+  const all = useMemo(zones, []);
+  const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  useEffect(() => setValue(config.budget_time_zone), [config.budget_time_zone]);
+
+  const save = (zone: string): void => {
+    if (!isTimeZone(zone)) {
+      setError('Not a time zone this system knows. Use an IANA name such as UTC, Europe/Paris or America/New_York.');
+      return;
+    }
+    setError(null);
+    if (zone !== config.budget_time_zone) void update({ budget_time_zone: zone });
+  };
+
+  const now = isTimeZone(config.budget_time_zone)
+    ? new Intl.DateTimeFormat(undefined, {
+        timeZone: config.budget_time_zone,
+        weekday: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+      }).format(new Date())
+    : '';
+
+  return (
+    <Section id="settings-zone" title="Time zone for calendar budgets" field="budget_time_zone">
+      <form
+        className="settings-inline"
+        onSubmit={(event) => {
+          event.preventDefault();
+          save(value.trim());
+        }}
+        noValidate
+      >
+        <label htmlFor={inputId}>Time zone</label>
+        <input
+          id={inputId}
+          className="input settings-zone"
+          list={listId}
+          spellCheck={false}
+          autoComplete="off"
+          value={value}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={`${inputId}-help`}
+          onChange={(event) => setValue(event.target.value)}
+        />
+        <datalist id={listId}>
+          {all.map((zone) => (
+            <option key={zone} value={zone} />
+          ))}
+        </datalist>
+        <Button type="submit" size="sm" disabled={value.trim() === config.budget_time_zone}>
+          Save
+        </Button>
+        {local && local !== config.budget_time_zone && (
+          <Button size="sm" variant="ghost" onClick={() => save(local)}>
+            Use {local}
+          </Button>
+        )}
+      </form>
+      {error && <p className="field-error">{error}</p>}
+      <div id={`${inputId}-help`} className="settings-explain">
+        <p>
+          Calendar budgets reset at midnight, on Mondays and on the 1st in this zone, unless a budget names its own. The
+          overview&rsquo;s &ldquo;today&rdquo;, &ldquo;this week&rdquo; and &ldquo;this month&rdquo; follow it too.
+          {now && <span className="muted"> It is now {now} there.</span>}
+        </p>
+        <p className="muted">
+          Changing it moves the next reset of calendar budgets that follow it; spend already counted stays in its
+          period.
+        </p>
+      </div>
+    </Section>
+  );
+}

@@ -1,0 +1,153 @@
+// Renderer test helpers: a stand-in admin API behind a stubbed fetch, and log rows to fill it with.
+// The stand-in answers by method and path and records every call, so tests can assert on what the
+// stores asked for (filters, cursors, since_id) as well as on what the page shows.
+import { screen } from '@testing-library/react';
+import { vi } from 'vitest';
+import type { LogRow } from '../../renderer/src/stores/logs';
+
+export interface RecordedCall {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+}
+
+type Reply = { status?: number; body: unknown } | Promise<{ status?: number; body: unknown }>;
+type Handler = (call: RecordedCall) => Reply;
+
+export const CONNECTION = { apiBase: 'http://127.0.0.1:4141', adminToken: 'test-admin-token' };
+
+/** Installs a fetch that routes `METHOD /path` to handlers; unknown routes answer 404 like the gateway. */
+export function standInApi(routes: Record<string, Handler>): { calls: RecordedCall[]; restore: () => void } {
+  const calls: RecordedCall[] = [];
+  const fetchStub = vi.fn(async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const method = init?.method ?? 'GET';
+    const body: unknown = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
+    const call: RecordedCall = { method, path: url.pathname, query: url.searchParams, body };
+    calls.push(call);
+    const exact = routes[`${method} ${url.pathname}`];
+    const pattern = Object.entries(routes).find(([key]) => {
+      const [routeMethod, routePath] = key.split(' ');
+      if (routeMethod !== method || !routePath?.includes(':')) return false;
+      return new RegExp(`^${routePath.replace(/:[a-z_]+/g, '[^/]+')}$`).test(url.pathname);
+    })?.[1];
+    const handler = exact ?? pattern;
+    if (!handler) {
+      return json(404, {
+        type: 'error',
+        error: { type: 'not_found_error', message: `No stand-in for ${method} ${url.pathname}` },
+      });
+    }
+    const reply = await handler(call);
+    return json(reply.status ?? 200, reply.body);
+  });
+  vi.stubGlobal('fetch', fetchStub);
+  return { calls, restore: () => vi.unstubAllGlobals() };
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+export function refusal(status: number, message: string): { status: number; body: unknown } {
+  return { status, body: { type: 'error', error: { type: 'invalid_request_error', message } } };
+}
+
+const BASE_TIME = Date.parse('2026-11-23T10:00:00Z');
+
+export function logRow(id: number, overrides: Partial<LogRow> = {}): LogRow {
+  const created = BASE_TIME + id * 1000;
+  return {
+    id,
+    request_id: `req_${id}`,
+    timestamp: new Date(created).toISOString(),
+    created_at_ms: created,
+    virtual_key_id: 'vk_1',
+    virtual_key_name: 'alice-laptop',
+    session_id: 'sess-0001',
+    client: 'claude-code',
+    method: 'POST',
+    path: '/v1/messages',
+    endpoint: 'messages',
+    model: 'claude-fable-5-2',
+    provider: 'anthropic',
+    status: 'success',
+    status_code: 200,
+    error_type: null,
+    error_message: null,
+    stream: true,
+    input_tokens: 1200,
+    output_tokens: 340,
+    cache_creation_input_tokens: 0,
+    cache_creation_5m_input_tokens: 0,
+    cache_creation_1h_input_tokens: 0,
+    cache_read_input_tokens: 45_000,
+    cost: 0.0321,
+    cost_micros: 32_100,
+    cost_estimated: false,
+    price_version: 'claude-fable-5-2@2026-11-09',
+    latency_ms: 2400,
+    ttfb_ms: 610,
+    stop_reason: 'end_turn',
+    tool_names: [],
+    request_bytes: 90_000,
+    response_bytes: 4_000,
+    upstream_request_id: `msg_${id}`,
+    user_id: null,
+    team_id: null,
+    customer_id: null,
+    refusal_reason: null,
+    requested_model: null,
+    removed_tools: [],
+    has_content: true,
+    ...overrides,
+  };
+}
+
+/** Rows `from` down to `to` (ids descending), the order the API pages in. */
+export function rowsDescending(from: number, to: number, overrides: Partial<LogRow> = {}): LogRow[] {
+  const rows: LogRow[] = [];
+  for (let id = from; id >= to; id--) rows.push(logRow(id, overrides));
+  return rows;
+}
+
+/** jsdom lays nothing out; give scroll containers a size so the virtualiser has rows to render. */
+export function giveElementsASize(height = 800, width = 1200): () => void {
+  const descriptors = {
+    clientHeight: Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'clientHeight'),
+    clientWidth: Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'clientWidth'),
+    offsetHeight: Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'offsetHeight'),
+  };
+  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => height });
+  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => width });
+  Object.defineProperty(HTMLElement.prototype, 'offsetHeight', { configurable: true, get: () => 40 });
+  return () => {
+    for (const [name, descriptor] of Object.entries(descriptors)) {
+      if (descriptor) Object.defineProperty(HTMLElement.prototype, name, descriptor);
+      else delete (HTMLElement.prototype as unknown as Record<string, unknown>)[name];
+    }
+  };
+}
+
+/** Every interactive control on screen has an accessible name (a label, text, or aria-label). */
+export function unnamedControls(): string[] {
+  const roles = [
+    'button',
+    'textbox',
+    'searchbox',
+    'spinbutton',
+    'combobox',
+    'checkbox',
+    'switch',
+    'link',
+    'radio',
+  ] as const;
+  return roles.flatMap((role) => {
+    const named = new Set(screen.queryAllByRole(role, { name: /\S/ }));
+    return screen
+      .queryAllByRole(role)
+      .filter((element) => !named.has(element))
+      .map((element) => `${role}: ${element.outerHTML.slice(0, 120)}`);
+  });
+}
