@@ -218,7 +218,7 @@ describe("indexes for the log viewer's queries", () => {
     user_id: null,
     team_id: null,
     customer_id: null,
-    refusal_reason: null,
+    refusal_reason: i % 11 === 0 ? 'budget_exhausted' : null,
     requested_model: null,
     removed_tools: [],
   });
@@ -288,6 +288,7 @@ describe("indexes for the log viewer's queries", () => {
     ['status code', { status: 529 }, 'request_logs_by_status'],
     ['virtual key and cursor', { vk: 'key-1', cursor: cursorOf(150) }, 'request_logs_by_key'],
     ['outcome', { status: 'error' }, 'request_logs_by_outcome'],
+    ['refusal reason', { reason: 'budget_exhausted' }, 'request_logs_by_reason'],
   ] as const)('filters by %s through %s, newest first with no sort', (_what, filter, index) => {
     const { plan, ids } = planOf(filter);
     expect(plan.join('\n')).toMatch(new RegExp(`SEARCH l USING (COVERING )?INDEX ${index} `));

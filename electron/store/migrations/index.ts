@@ -2,6 +2,7 @@
 import initial from './0001-initial.js';
 import governance from './0002-governance.js';
 import logSearch from './0003-log-search.js';
+import refusalIndex from './0004-refusal-index.js';
 
 export interface Migration {
   name: string;
@@ -12,4 +13,5 @@ export const migrations: readonly Migration[] = [
   { name: '0001-initial', sql: initial },
   { name: '0002-governance', sql: governance },
   { name: '0003-log-search', sql: logSearch },
+  { name: '0004-refusal-index', sql: refusalIndex },
 ];
