@@ -49,7 +49,7 @@ export const emptyDraft = (): KeyDraft => ({
   toolAllow: '',
   toolDeny: '',
   maxConcurrent: '',
-  captureContent: false,
+  captureContent: true,
   expiresAt: '',
 });
 
