@@ -219,17 +219,18 @@ describe('Claude Code through the gateway', () => {
     const refusedRows = async (): Promise<number> =>
       (await logRows()).filter((entry) => entry.virtual_key_id === key.id && entry.status_code === 401).length;
     let settled = false;
-    const retried = (async (): Promise<'retried' | 'exited'> => {
+    const retried = (async (): Promise<'retried' | 'hung' | 'exited'> => {
       const deadline = Date.now() + CLI_DEADLINE_MS;
       while (!settled && Date.now() < deadline) {
         if ((await refusedRows()) >= 2) return 'retried';
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      return 'exited';
+      // Reaching the deadline while the CLI still runs is a failure, not an exit.
+      return settled ? 'exited' : 'hung';
     })();
     const outcome = await Promise.race([cli.exited.then(() => 'exited' as const), retried]);
     settled = true;
-    if (outcome === 'retried') await cli.stop('SIGKILL');
+    if (outcome !== 'exited') await cli.stop('SIGKILL');
     await retried;
 
     expect(
