@@ -170,6 +170,26 @@ const compiledRoutes: CompiledRoute[] = (Object.keys(adminApi) as RouteName[]).m
   return { name, method: spec.method, pattern: new RegExp(`^${source}/?$`), paramNames };
 });
 
+/** Refuses (and audits) a request without the admin token. */
+export function requireAdmin(ctx: GatewayContext, req: IncomingMessage, url: URL): void {
+  if (isAuthorisedAdmin(req, ctx.adminToken)) return;
+  ctx.audit.record(
+    {
+      actor: 'unknown',
+      action: 'admin.sign_in_failed',
+      targetType: 'route',
+      targetId: `${req.method ?? ''} ${url.pathname}`,
+      address: req.socket.remoteAddress ?? null,
+    },
+    ctx.clock(),
+  );
+  throw new GatewayError(
+    401,
+    'authentication_error',
+    'The admin API needs Authorization: Bearer <admin token>. The token is in the admin-token file in the gateway data directory.',
+  );
+}
+
 export function isAuthorisedAdmin(req: IncomingMessage, adminToken: string): boolean {
   const presented = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
   if (!presented) return false;
@@ -185,17 +205,7 @@ export async function handleAdmin(
   url: URL,
 ): Promise<void> {
   try {
-    if (!isAuthorisedAdmin(req, ctx.adminToken)) {
-      ctx.audit.record(
-        { actor: 'unknown', action: 'admin.sign_in_failed', targetType: 'route', targetId: `${req.method ?? ''} ${url.pathname}`, address: req.socket.remoteAddress ?? null },
-        ctx.clock(),
-      );
-      throw new GatewayError(
-        401,
-        'authentication_error',
-        'The admin API needs Authorization: Bearer <admin token>. The token is in the admin-token file in the gateway data directory.',
-      );
-    }
+    requireAdmin(ctx, req, url);
     const matches = compiledRoutes.filter((route) => route.pattern.test(url.pathname));
     const route = matches.find((candidate) => candidate.method === req.method);
     if (!route) {

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { logEntrySchema, logExportQuerySchema, type LogEntry, type LogQuery } from '../../shared/schemas.js';
 import { iso } from '../store/time.js';
-import { isAuthorisedAdmin } from './admin.js';
+import { requireAdmin } from './admin.js';
 import type { GatewayContext } from './context.js';
 import { asGatewayError, badRequest, GatewayError, sendError } from './errors.js';
 
@@ -28,19 +28,7 @@ export async function handleExport(
         allow: 'GET',
       });
     }
-    if (!isAuthorisedAdmin(req, ctx.adminToken)) {
-      ctx.audit.record(
-        {
-          actor: 'unknown',
-          action: 'admin.sign_in_failed',
-          targetType: 'route',
-          targetId: `GET ${url.pathname}`,
-          address: req.socket.remoteAddress ?? null,
-        },
-        ctx.clock(),
-      );
-      throw new GatewayError(401, 'authentication_error', 'The log export needs Authorization: Bearer <admin token>.');
-    }
+    requireAdmin(ctx, req, url);
     const parsed = logExportQuerySchema.safeParse(Object.fromEntries(url.searchParams));
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'query'}: ${issue.message}`);
