@@ -316,6 +316,11 @@ export const logQuerySchema = z.object({
   team: z.string().optional(),
   user: z.string().optional(),
   reason: z.string().optional(),
+  /** `true`: only rows priced by model family or worst case (no exact price row); `false`: only exactly priced ones. */
+  estimated: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional(),
   /** Epoch milliseconds or an ISO 8601 timestamp; `start` inclusive, `end` exclusive. */
   start: timeParam.optional(),
   end: timeParam.optional(),

@@ -340,6 +340,7 @@ export class RequestLog {
     if (query.team !== undefined) add('l.team_id = ?', query.team);
     if (query.user !== undefined) add('l.user_id = ?', query.user);
     if (query.reason !== undefined) add('l.refusal_reason = ?', query.reason);
+    if (query.estimated !== undefined) add('l.cost_estimated = ?', query.estimated ? 1 : 0);
     if (query.start !== undefined) add('l.created_at >= ?', toMs(query.start));
     if (query.end !== undefined) add('l.created_at < ?', toMs(query.end));
     if (query.since_id !== undefined) add('l.id > ?', query.since_id);

@@ -641,3 +641,27 @@ describe('price overrides for models the catalogue does not know', () => {
     }
   });
 });
+
+describe('the request log’s estimated filter', () => {
+  it('finds the requests priced by family with estimated=true and the exactly priced ones with estimated=false', async () => {
+    const gw = await start();
+    const key = await gw.createKey('alice');
+    const known = await send(gw, key.value, ask('claude-haiku-4-5-20251001', 'priced exactly'));
+    now += 60_000;
+    const unknown = await send(gw, key.value, ask('claude-opus-9-9', 'priced by family'));
+    expect([known.status, unknown.status]).toEqual([200, 200]);
+
+    const estimated = await logs(gw, '?estimated=true');
+    expect(estimated.logs.map((entry) => entry.request_id)).toEqual([unknown.requestId]);
+    expect(estimated.logs[0]).toMatchObject({ model: 'claude-opus-9-9', cost_estimated: true });
+    const exact = await logs(gw, '?estimated=false');
+    expect(exact.logs.map((entry) => entry.request_id)).toEqual([known.requestId]);
+    expect(exact.logs[0]?.cost_estimated).toBe(false);
+    expect((await logs(gw)).logs).toHaveLength(2);
+  });
+
+  it('answers 400 for an estimated value that is not true or false', async () => {
+    const gw = await start();
+    expect((await refused(gw, 'GET', '/api/logs?estimated=yes')).status).toBe(400);
+  });
+});

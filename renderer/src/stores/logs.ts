@@ -27,6 +27,8 @@ export interface LogFilters {
   end?: string;
   /** Full-text search in captured content. */
   q?: string;
+  /** `true`: only requests priced by model family or worst case; `false`: only exactly priced ones. */
+  estimated?: string;
 }
 
 export const FILTER_KEYS = [
@@ -41,6 +43,7 @@ export const FILTER_KEYS = [
   'start',
   'end',
   'q',
+  'estimated',
 ] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
@@ -76,6 +79,8 @@ export function toLogQuery(filters: LogFilters, now: number): ApiLogQuery {
     const value = text(filters[key]);
     if (value !== undefined) query[key] = value;
   }
+  const estimated = text(filters.estimated);
+  if (estimated === 'true' || estimated === 'false') query.estimated = estimated === 'true';
   const status = text(filters.status);
   if (status !== undefined) {
     if (/^\d{3}$/.test(status)) query.status = Number(status);

@@ -122,6 +122,30 @@ export interface PricingState {
   saving: string | null;
   /** USD per model over the last SPEND_DAYS days; null until known (or when the statistics are unavailable). */
   spend: Partial<Record<string, number>> | null;
+  /** Requests of the last SPEND_DAYS days priced by family or worst case, by requested model; null until known. */
+  estimated: EstimatedUsage | null;
+}
+
+/** How many recent requests had no exact price row, model by model, most first. */
+export interface EstimatedUsage {
+  models: { model: string; requests: number }[];
+  /** More rows matched than were counted: the counts are lower bounds. */
+  truncated: boolean;
+}
+
+/** Rows read to count estimated requests; beyond this the page says "1000+". */
+export const ESTIMATED_SAMPLE = 1000;
+
+/** Counts rows by the model they name, most first (ties by name). */
+export function countByModel(rows: { model: string | null }[]): { model: string; requests: number }[] {
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    const model = row.model ?? 'unknown';
+    counts.set(model, (counts.get(model) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .map(([model, requests]) => ({ model, requests }))
+    .sort((a, b) => b.requests - a.requests || a.model.localeCompare(b.model));
 }
 
 export const SPEND_DAYS = 30;
@@ -132,11 +156,14 @@ export const initialPricingState: PricingState = {
   error: null,
   saving: null,
   spend: null,
+  estimated: null,
 };
 
 interface PricingActions {
   load: () => Promise<void>;
   loadSpend: () => Promise<void>;
+  /** Recent requests priced by family or worst case; a failure leaves the section out. */
+  loadEstimated: () => Promise<void>;
   /** Save an override; resolves to the gateway's confirmation, or throws its refusal. */
   saveOverride: (model: string, override: PriceOverride) => Promise<string>;
   removeOverride: (model: string) => Promise<string>;
@@ -179,6 +206,16 @@ const createPricingSlice: StateCreator<PricingStore, [], [], PricingActions> = (
       } catch {
         // The spend column is a courtesy: the price table stands on its own without it.
         set({ spend: null });
+      }
+    },
+    loadEstimated: async () => {
+      try {
+        const page = await callApi('listLogs', {
+          query: { estimated: true, start: Date.now() - SPEND_DAYS * 86_400_000, limit: ESTIMATED_SAMPLE },
+        });
+        set({ estimated: { models: countByModel(page.logs), truncated: page.has_more } });
+      } catch {
+        set({ estimated: null });
       }
     },
     saveOverride: (model, override) =>

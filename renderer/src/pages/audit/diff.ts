@@ -70,3 +70,23 @@ export function showValue(value: unknown): string {
   if (typeof value === 'string') return value;
   return JSON.stringify(value) ?? String(value);
 }
+
+const ENTITY_FIELDS = ['virtual_key', 'team', 'customer', 'user', 'provider'] as const;
+
+function nameIn(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const record = value as Record<string, unknown>;
+  for (const field of ENTITY_FIELDS) {
+    const inner = record[field];
+    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) {
+      const name = (inner as Record<string, unknown>).name;
+      if (typeof name === 'string' && name.trim() !== '') return name;
+    }
+  }
+  return typeof record.name === 'string' && record.name.trim() !== '' ? record.name : null;
+}
+
+/** The name of what an entry changed, as its after (or, for a deletion, before) value records it. */
+export function targetName(before: unknown, after: unknown): string | null {
+  return nameIn(after) ?? nameIn(before);
+}

@@ -4,7 +4,7 @@
 import { Fragment, useEffect, useState } from 'react';
 import { Badge, Button, EmptyState, ErrorBanner, formatDateTime, Loading, PageHeader, TimeAgo } from '../../components';
 import { useAudit, type AuditEntry } from '../../stores/audit';
-import { describeAction, diffValues, showValue } from './diff';
+import { describeAction, diffValues, showValue, targetName } from './diff';
 import './audit.css';
 
 /** How many pages "Show entry N" loads while looking for it. */
@@ -203,6 +203,7 @@ function EntryRows({
 }) {
   const changes = diffValues(entry.before, entry.after);
   const detailsId = `audit-details-${entry.id}`;
+  const name = targetName(entry.before, entry.after);
   const hasDetail = entry.before !== null || entry.after !== null;
   return (
     <Fragment>
@@ -226,7 +227,11 @@ function EntryRows({
         <td>{describeAction(entry.action)}</td>
         <td>
           {entry.target_type && <span className="muted">{entry.target_type.replace(/-/g, ' ')} </span>}
-          {entry.target_id && <span className="mono">{entry.target_id}</span>}
+          {name !== null ? (
+            <span title={entry.target_id ?? undefined}>{name}</span>
+          ) : (
+            entry.target_id && <span className="mono">{entry.target_id}</span>
+          )}
         </td>
         <td>
           {hasDetail ? (

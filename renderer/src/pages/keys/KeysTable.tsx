@@ -65,19 +65,24 @@ export function KeysTable({ keys, teamName, userName, pending, onEdit, onToggle,
       header: 'Key',
       cell: (key) => (
         <div className="cell-stack">
+          <button type="button" className="link-button key-name" onClick={() => onEdit(key)} aria-label={`Edit key ${key.name}`}>
+            {key.name}
+          </button>
+          {/* State goes on the line below the name, so a badge never squeezes the name into wrapping. */}
           <span className="row">
-            <button type="button" className="link-button key-name" onClick={() => onEdit(key)} aria-label={`Edit key ${key.name}`}>
-              {key.name}
-            </button>
+            <span className="cell-sub mono">{key.value_preview}</span>
             {!key.is_active && <Badge>Disabled</Badge>}
             {key.is_active && isExpired(key) && <Badge tone="warning">Expired</Badge>}
             {pending[key.id] && <Spinner label={`Saving ${key.name}`} />}
           </span>
-          <span className="cell-sub mono">{key.value_preview}</span>
         </div>
       ),
     },
-    { id: 'owner', header: 'Owner', cell: (key) => userName(key.user_id) ?? <span className="muted">—</span> },
+    {
+      id: 'owner',
+      header: 'Owner',
+      cell: (key) => <span className="nowrap">{userName(key.user_id) ?? <span className="muted">—</span>}</span>,
+    },
     { id: 'team', header: 'Team', cell: (key) => teamName(key.team_id) ?? <span className="muted">—</span> },
     {
       id: 'spend',
@@ -116,7 +121,15 @@ export function KeysTable({ keys, teamName, userName, pending, onEdit, onToggle,
       },
     },
     { id: 'models', header: 'Models', cell: (key) => <ModelsCell keyRow={key} /> },
-    { id: 'last', header: 'Last used', cell: (key) => <TimeAgo value={key.last_used_at} /> },
+    {
+      id: 'last',
+      header: 'Last used',
+      cell: (key) => (
+        <span className="nowrap">
+          <TimeAgo value={key.last_used_at} />
+        </span>
+      ),
+    },
     {
       id: 'actions',
       header: 'Actions',

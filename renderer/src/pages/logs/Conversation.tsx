@@ -233,11 +233,34 @@ function Attachment({ block }: { block: Json }) {
   );
 }
 
+/**
+ * Text that is a file listing (Claude Code numbers lines `   12→`) or a diff: wrapping it would break
+ * the columns, so it is shown unwrapped in monospace and scrolls sideways instead.
+ */
+export function looksLikeCode(text: string): boolean {
+  const lines = text.split('\n');
+  const numbered = lines.filter((line) => /^\s*\d+→/.test(line)).length;
+  if (numbered >= 2) return true;
+  if (/^(diff --git |@@ -\d+(,\d+)? \+\d+(,\d+)? @@)/m.test(text)) return true;
+  return /^--- \S/m.test(text) && /^\+\+\+ \S/m.test(text);
+}
+
 /** Tool output (file contents, command output) reads as it would in a terminal. */
 function LongText({ text, output }: { text: string; output: boolean }) {
   const [open, setOpen] = useState(false);
+  const code = looksLikeCode(text);
+  if (code && (text.length <= LONG_TEXT || open)) return <pre className="logs-code convo-code">{text}</pre>;
   const className = output ? 'convo-text convo-output' : 'convo-text';
   if (text.length <= LONG_TEXT || open) return <div className={className}>{text}</div>;
+  if (code)
+    return (
+      <div className="convo-code-folded">
+        <pre className="logs-code convo-code">{text.slice(0, LONG_TEXT)}…</pre>
+        <button type="button" className="link-button" onClick={() => setOpen(true)}>
+          Show all {text.length.toLocaleString()} characters
+        </button>
+      </div>
+    );
   return (
     <div className={className}>
       {text.slice(0, LONG_TEXT)}

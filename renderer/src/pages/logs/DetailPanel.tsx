@@ -277,11 +277,15 @@ function Summary({
             {bytes(log.request_bytes)} sent · {bytes(log.response_bytes)} received
           </dd>
           <dt>Request id</dt>
-          <dd className="mono">{log.request_id}</dd>
+          <dd className="mono logs-id" title={log.request_id}>
+            {log.request_id}
+          </dd>
           {log.upstream_request_id && (
             <>
               <dt>Anthropic id</dt>
-              <dd className="mono">{log.upstream_request_id}</dd>
+              <dd className="mono logs-id" title={log.upstream_request_id}>
+                {log.upstream_request_id}
+              </dd>
             </>
           )}
         </dl>

@@ -200,6 +200,21 @@ export function FiltersBar({ filters, options, models, onChange }: FiltersBarPro
           />
         )}
       </Labelled>
+      {(filters.estimated === 'true' || filters.estimated === 'false') && (
+        <div className="logs-filter logs-chips">
+          <span className="logs-chip">
+            {filters.estimated === 'true' ? 'Priced by family' : 'Exactly priced'}
+            <button
+              type="button"
+              className="logs-chip-remove"
+              aria-label={`Remove the filter: ${filters.estimated === 'true' ? 'priced by family' : 'exactly priced'}`}
+              onClick={() => set({ estimated: undefined })}
+            >
+              ×
+            </button>
+          </span>
+        </div>
+      )}
     </div>
   );
 }

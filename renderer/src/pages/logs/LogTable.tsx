@@ -12,6 +12,7 @@ import {
   duration,
   reasonLabel,
   shortId,
+  shortModel,
   shortTime,
   STATUS_LABELS,
   STATUS_TONES,
@@ -154,6 +155,7 @@ export function LogTable({
               selected={row.id === selectedId}
               fresh={fresh.has(row.id)}
               tabbable={item.index === clamped}
+              compact={selectedId !== null}
               onOpen={onOpen}
               onFocus={setActive}
               onSession={onSession}
@@ -177,12 +179,25 @@ interface RowProps {
   selected: boolean;
   fresh: boolean;
   tabbable: boolean;
+  /** The detail panel takes half the width: model ids lose their `claude-` prefix and date. */
+  compact: boolean;
   onOpen: (row: LogRow) => void;
   onFocus: (index: number) => void;
   onSession: (sessionId: string) => void;
 }
 
-const Row = memo(function Row({ row, index, top, selected, fresh, tabbable, onOpen, onFocus, onSession }: RowProps) {
+const Row = memo(function Row({
+  row,
+  index,
+  top,
+  selected,
+  fresh,
+  tabbable,
+  compact,
+  onOpen,
+  onFocus,
+  onSession,
+}: RowProps) {
   const cacheTokens = row.cache_read_input_tokens + row.cache_creation_input_tokens;
   const remapped = row.requested_model !== null && row.requested_model !== row.model;
   return (
@@ -215,7 +230,7 @@ const Row = memo(function Row({ row, index, top, selected, fresh, tabbable, onOp
         className="logs-truncate mono"
         title={remapped ? `Asked for ${row.requested_model ?? ''}, sent to ${row.model ?? ''}` : (row.model ?? '')}
       >
-        {row.model ?? <span className="muted">—</span>}
+        {row.model === null ? <span className="muted">—</span> : compact ? shortModel(row.model) : row.model}
         {remapped && (
           <span className="logs-remap" aria-label="remapped">
             {' '}

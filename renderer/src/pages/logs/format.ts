@@ -114,3 +114,8 @@ export const REFUSAL_REASONS = [
 export const reasonLabel = refusalLabel;
 
 export const shortId = (id: string): string => (id.length > 10 ? `${id.slice(0, 8)}…` : id);
+
+/** `claude-sonnet-4-5-20250929` → `sonnet-4-5`: what tells models apart in a narrow column. */
+export function shortModel(model: string): string {
+  return model.replace(/^claude-/, '').replace(/-\d{8}$/, '');
+}

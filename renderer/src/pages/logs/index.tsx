@@ -25,8 +25,14 @@ export default function LogsPage() {
   const loadPricing = usePricing((state) => state.load);
   const pricingStatus = usePricing((state) => state.status);
 
+  // The store outlives the page: opening the page reloads even an unchanged filter, so rows left from
+  // an earlier visit are never shown as current. Later filter changes reload only when they differ.
+  const opened = useRef(false);
   useEffect(() => {
-    if (!sessionId) void applyFilters(filters);
+    if (sessionId) return;
+    const force = !opened.current;
+    opened.current = true;
+    void applyFilters(filters, { force });
   }, [filters, sessionId, applyFilters]);
 
   useEffect(() => {
@@ -146,8 +152,9 @@ function ListPane({
       <div className="logs-status" aria-live="polite">
         {status === 'ready' && (
           <span className="muted">
-            {rows.length.toLocaleString()}
-            {hasMore ? '+' : ''} request{rows.length === 1 ? '' : 's'}
+            {hasMore
+              ? `Showing ${rows.length.toLocaleString()} · more as you scroll`
+              : `${rows.length.toLocaleString()} request${rows.length === 1 ? '' : 's'}`}
             {tail && ' · watching for new requests'}
           </span>
         )}

@@ -9,6 +9,7 @@ import {
   ErrorBanner,
   formatDateTime,
   formatUsd,
+  hrefFor,
   Loading,
   Money,
   PageHeader,
@@ -17,10 +18,12 @@ import {
 } from '../../components';
 import {
   pricingSelectors,
+  ESTIMATED_SAMPLE,
   RATE_FIELDS,
   RATE_LABELS,
   SPEND_DAYS,
   usePricing,
+  type EstimatedUsage,
   type PricedModel,
   type PriceVersion,
 } from '../../stores/pricing';
@@ -38,6 +41,8 @@ export default function ModelsPage() {
   const overrides = usePricing(pricingSelectors.overrideCount);
   const load = usePricing((state) => state.load);
   const loadSpend = usePricing((state) => state.loadSpend);
+  const estimated = usePricing((state) => state.estimated);
+  const loadEstimated = usePricing((state) => state.loadEstimated);
   const toast = useToast();
 
   const [family, setFamily] = useState('all');
@@ -49,7 +54,8 @@ export default function ModelsPage() {
   useEffect(() => {
     // Spend is credited to catalogue models, so it waits for the table.
     void load().then(() => loadSpend());
-  }, [load, loadSpend]);
+    void loadEstimated();
+  }, [load, loadSpend, loadEstimated]);
 
   const models = useMemo(() => table?.models ?? [], [table]);
   const families = useMemo(() => [...new Set(models.map((model) => model.family))].sort(), [models]);
@@ -130,6 +136,8 @@ export default function ModelsPage() {
             rows carry an <Badge tone="info">estimated cost</Badge> mark; add an override for the exact model id to
             price them precisely.
           </aside>
+
+          {estimated && <EstimatedSection usage={estimated} />}
 
           {models.length === 0 ? (
             <EmptyState
@@ -293,6 +301,44 @@ function ModelRow({
         </tr>
       )}
     </Fragment>
+  );
+}
+
+/** Recent requests whose model had no exact price, each linking to those rows in the log. */
+function EstimatedSection({ usage }: { usage: EstimatedUsage }) {
+  const total = usage.models.reduce((sum, entry) => sum + entry.requests, 0);
+  return (
+    <section className="models-estimated" aria-labelledby="models-estimated-title">
+      <h2 id="models-estimated-title" className="models-estimated-title">
+        Priced by family, last {SPEND_DAYS} days
+      </h2>
+      {usage.models.length === 0 ? (
+        <p className="muted">Every request in the last {SPEND_DAYS} days had an exact price.</p>
+      ) : (
+        <>
+          <p className="muted">
+            {total.toLocaleString()}
+            {usage.truncated ? '+' : ''} request{total === 1 ? '' : 's'} named a model this table does not list
+            {usage.truncated && ` (counted from the newest ${ESTIMATED_SAMPLE.toLocaleString()})`}. Add an override for
+            the exact id to price them precisely.
+          </p>
+          <ul className="models-estimated-list">
+            {usage.models.map((entry) => (
+              <li key={entry.model}>
+                <span className="mono">{entry.model}</span>{' '}
+                <a
+                  href={hrefFor('/logs', { estimated: 'true', model: entry.model, range: '30d' })}
+                  aria-label={`Show the ${entry.requests} estimated request${entry.requests === 1 ? '' : 's'} for ${entry.model} in the log`}
+                >
+                  <span className="num">{entry.requests.toLocaleString()}</span> request
+                  {entry.requests === 1 ? '' : 's'}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
   );
 }
 
