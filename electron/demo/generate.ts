@@ -208,6 +208,18 @@ export function generateDemoData(db: Db, options: DemoOptions): DemoSummary {
   const costs = new Map<PlannedRequest, number>(plan.requests.map((request) => [request, plannedCost(request)]));
 
   // ---- budgets, sized from the traffic ------------------------------------------------------------
+  const orgOwners = (
+    type: 'customer' | 'team' | 'user',
+    entities: readonly { ref: string; name: string; budgets: BudgetPlan[] }[],
+  ) =>
+    entities.map((entity) => ({
+      type,
+      ref: entity.ref,
+      budgets: entity.budgets,
+      id: idOf(type, entity.ref) ?? '',
+      name: entity.name,
+      level: type,
+    }));
   const owners: {
     type: OwnerType;
     ref: string;
@@ -217,30 +229,9 @@ export function generateDemoData(db: Db, options: DemoOptions): DemoSummary {
     name: string;
     level: string;
   }[] = [
-    ...CUSTOMERS.map((c) => ({
-      type: 'customer' as const,
-      ref: c.ref,
-      budgets: c.budgets,
-      id: idOf('customer', c.ref) ?? '',
-      name: c.name,
-      level: 'customer',
-    })),
-    ...TEAMS.map((t) => ({
-      type: 'team' as const,
-      ref: t.ref,
-      budgets: t.budgets,
-      id: idOf('team', t.ref) ?? '',
-      name: t.name,
-      level: 'team',
-    })),
-    ...USERS.map((u) => ({
-      type: 'user' as const,
-      ref: u.ref,
-      budgets: u.budgets,
-      id: idOf('user', u.ref) ?? '',
-      name: u.name,
-      level: 'user',
-    })),
+    ...orgOwners('customer', CUSTOMERS),
+    ...orgOwners('team', TEAMS),
+    ...orgOwners('user', USERS),
     ...[...keyStates.values()].map((k) => ({
       type: 'virtual_key' as const,
       ref: k.plan.ref,
