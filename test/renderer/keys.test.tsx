@@ -3,7 +3,7 @@
 // reveal with snippets for this gateway, revocation asks first, and every control is named.
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { VirtualKey } from '../../shared/schemas';
+import { makeKey } from './pages-fixtures';
 import { Toaster } from '../../renderer/src/components/Toaster';
 import KeysPage from '../../renderer/src/pages/keys/index';
 import { initialKeysState, useKeys } from '../../renderer/src/stores/keys';
@@ -39,34 +39,6 @@ const emptyOrganisation: Record<string, Handler> = {
     json({ teams: [{ id: 'team-1', name: 'Platform', description: '', budgets: [], budget: null, created_at: '', updated_at: '', customer_id: null }], count: 1 }),
   'GET /api/governance/users': () => json({ users: [], count: 0 }),
 };
-
-function makeKey(overrides: Partial<VirtualKey> = {}): VirtualKey {
-  return {
-    id: 'vk-1',
-    name: 'alice-laptop',
-    description: '',
-    is_active: true,
-    capture_content: false,
-    value_preview: 'tg-abc',
-    created_at: '2025-01-01T00:00:00.000Z',
-    updated_at: '2025-01-01T00:00:00.000Z',
-    last_used_at: null,
-    team_id: null,
-    customer_id: null,
-    user_id: null,
-    expires_at: null,
-    budgets: [],
-    budget: null,
-    rate_limit: null,
-    provider_configs: [],
-    allowed_models: [],
-    denied_models: [],
-    model_remap: {},
-    tool_policy: null,
-    max_concurrent_requests: null,
-    ...overrides,
-  };
-}
 
 const GATEWAY = 'http://127.0.0.1:4141';
 const writeText = vi.fn((_text: string) => Promise.resolve());

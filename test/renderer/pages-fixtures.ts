@@ -4,6 +4,7 @@
 import { screen } from '@testing-library/react';
 import { vi } from 'vitest';
 import type { LogRow } from '../../renderer/src/stores/logs';
+import type { VirtualKey } from '../../shared/schemas';
 
 export interface RecordedCall {
   method: string;
@@ -150,4 +151,33 @@ export function unnamedControls(): string[] {
       .filter((element) => !named.has(element))
       .map((element) => `${role}: ${element.outerHTML.slice(0, 120)}`);
   });
+}
+
+/** A virtual key as the admin API lists it, with the fields a test cares about overridden. */
+export function makeKey(overrides: Partial<VirtualKey> = {}): VirtualKey {
+  return {
+    id: 'vk-1',
+    name: 'alice-laptop',
+    description: '',
+    is_active: true,
+    capture_content: false,
+    value_preview: 'tg-abc',
+    created_at: '2025-01-01T00:00:00.000Z',
+    updated_at: '2025-01-01T00:00:00.000Z',
+    last_used_at: null,
+    team_id: null,
+    customer_id: null,
+    user_id: null,
+    expires_at: null,
+    budgets: [],
+    budget: null,
+    rate_limit: null,
+    provider_configs: [],
+    allowed_models: [],
+    denied_models: [],
+    model_remap: {},
+    tool_policy: null,
+    max_concurrent_requests: null,
+    ...overrides,
+  };
 }

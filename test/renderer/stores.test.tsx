@@ -2,7 +2,7 @@
 // The zustand stores against a stand-in for the gateway's HTTP answers: optimistic changes show at
 // once, and a refusal puts things back and tells the user why.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { VirtualKey } from '../../shared/schemas';
+import { makeKey } from './pages-fixtures';
 import { buildChart, initialOverviewState, OTHER_ID, useOverview } from '../../renderer/src/stores/overview';
 import { initialKeysState, useKeys } from '../../renderer/src/stores/keys';
 import { initialOrganisationState, keysSpend, organisationSelectors, teamSpend, useOrganisation, type Team } from '../../renderer/src/stores/organisation';
@@ -40,34 +40,6 @@ function deferred<T>() {
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((done) => (resolve = done));
   return { promise, resolve };
-}
-
-function makeKey(overrides: Partial<VirtualKey> = {}): VirtualKey {
-  return {
-    id: 'vk-1',
-    name: 'alice-laptop',
-    description: '',
-    is_active: true,
-    capture_content: false,
-    value_preview: 'tg-abc',
-    created_at: '2025-01-01T00:00:00.000Z',
-    updated_at: '2025-01-01T00:00:00.000Z',
-    last_used_at: null,
-    team_id: null,
-    customer_id: null,
-    user_id: null,
-    expires_at: null,
-    budgets: [],
-    budget: null,
-    rate_limit: null,
-    provider_configs: [],
-    allowed_models: [],
-    denied_models: [],
-    model_remap: {},
-    tool_policy: null,
-    max_concurrent_requests: null,
-    ...overrides,
-  };
 }
 
 function makeTeam(overrides: Partial<Team> = {}): Team {
