@@ -8,7 +8,13 @@ import {
   customerInputSchema,
   customerSchema,
   configUpdateSchema,
+  gatewayStatusSchema,
+  lanStatusSchema,
+  lanUpdateSchema,
   logDetailSchema,
+  notificationSettingsSchema,
+  notificationSettingsUpdateSchema,
+  onboardingSchema,
   logPageSchema,
   logQuerySchema,
   okSchema,
@@ -204,6 +210,24 @@ export const adminApi = {
 
   getConfig: route({ method: 'GET', path: '/api/config', response: configSchema }),
   updateConfig: route({ method: 'PUT', path: '/api/config', body: configUpdateSchema, response: configSchema }),
+
+  getGatewayStatus: route({ method: 'GET', path: '/api/gateway/status', response: gatewayStatusSchema }),
+  /** Every inference request gets a 503 (and a log row) until resumed; persists across restarts. */
+  pauseGateway: route({ method: 'POST', path: '/api/gateway/pause', response: gatewayStatusSchema }),
+  resumeGateway: route({ method: 'POST', path: '/api/gateway/resume', response: gatewayStatusSchema }),
+  getLan: route({ method: 'GET', path: '/api/lan', response: lanStatusSchema }),
+  /** Applies at once: starts, restarts or stops the LAN listener, then answers with what is listening. */
+  updateLan: route({ method: 'PUT', path: '/api/lan', body: lanUpdateSchema, response: lanStatusSchema }),
+  getNotificationSettings: route({ method: 'GET', path: '/api/notifications', response: notificationSettingsSchema }),
+  updateNotificationSettings: route({
+    method: 'PUT',
+    path: '/api/notifications',
+    body: notificationSettingsUpdateSchema,
+    response: notificationSettingsSchema,
+  }),
+  getOnboarding: route({ method: 'GET', path: '/api/onboarding', response: onboardingSchema }),
+  /** Marks the first-run steps done (or skipped), so the window opens on the overview from now on. */
+  completeOnboarding: route({ method: 'POST', path: '/api/onboarding/complete', response: onboardingSchema }),
 } as const;
 
 export type AdminApi = typeof adminApi;

@@ -498,6 +498,97 @@ export type ClientConfig = z.infer<typeof clientConfigSchema>;
 export const configUpdateSchema = z.object({ client_config: clientConfigSchema.partial() });
 export const configSchema = z.object({ client_config: clientConfigSchema });
 
+// ---- The desktop gateway: pause, LAN sharing, notifications, onboarding --------------------------
+
+/** How the gateway shares itself on the LAN. Persisted; `npm run serve -- --lan` overrides for one run. */
+export const lanSettingsSchema = z.object({
+  /** Listen on this machine's LAN addresses (the proxy and the self-service usage page only). */
+  enabled: z.boolean(),
+  /** TLS with Tollgate's own local certificate authority. Off only when the admin says so. */
+  tls: z.boolean(),
+  /** Also serve the admin API and dashboard on the LAN: admin token required, Host and Origin checked. */
+  remote_admin: z.boolean(),
+  /** Pin the one address to listen on; null listens on every LAN address of this machine. */
+  address: z.string().min(1).nullable(),
+  /** Port for the LAN listener; null uses the gateway's local port. */
+  port: z.number().int().min(0).max(65535).nullable(),
+});
+export type LanSettings = z.infer<typeof lanSettingsSchema>;
+export const lanUpdateSchema = lanSettingsSchema.partial();
+
+export const lanStatusSchema = z.object({
+  settings: lanSettingsSchema,
+  listening: z.boolean(),
+  /** Base URLs teammates put in ANTHROPIC_BASE_URL, e.g. https://192.168.1.20:8787. */
+  urls: z.array(z.string()),
+  /** LAN addresses this machine has now, whether or not Tollgate listens on them. */
+  available_addresses: z.array(z.string()),
+  /** Path (on the gateway) of the CA certificate teammates download; null without TLS. */
+  ca_certificate_url: z.string().nullable(),
+  /** Where the CA certificate is on the gateway's own disk; null without TLS. */
+  ca_certificate_path: z.string().nullable(),
+  /** SHA-256 fingerprint of the CA certificate (AB:CD:…), for checking a download by eye. */
+  ca_fingerprint_sha256: z.string().nullable(),
+  /** Why sharing is not listening although enabled (address in use, address gone…). */
+  error: z.string().nullable(),
+  /** Something the admin should see, e.g. plain HTTP on the LAN. */
+  warning: z.string().nullable(),
+});
+export type LanStatus = z.infer<typeof lanStatusSchema>;
+
+export const notificationSettingsSchema = z.object({
+  /** A budget crossed 80 % or 100 % of its limit. */
+  budget_thresholds: z.boolean(),
+  /** One key was refused again and again (spent budget, rate limit, policy, bad key). */
+  key_refusals: z.boolean(),
+  /** The upstream API failed several requests in a row. */
+  upstream_failures: z.boolean(),
+});
+export type NotificationSettings = z.infer<typeof notificationSettingsSchema>;
+export const notificationSettingsUpdateSchema = notificationSettingsSchema.partial();
+
+export const gatewayStatusSchema = z.object({
+  paused: z.boolean(),
+  paused_at: z.string().nullable(),
+  /** The loopback URL this machine's own Claude Code uses. */
+  local_url: z.string(),
+  lan: lanStatusSchema,
+  today: z.object({
+    time_zone: z.string(),
+    spend: z.number(),
+    requests: z.number().int(),
+    /** The three keys that spent most today, biggest first. */
+    top_spenders: z.array(z.object({ virtual_key_id: z.string(), name: z.string(), spend: z.number() })),
+  }),
+  /** Budgets at 80 % or more of their limit, fullest first. */
+  budget_warnings: z.array(
+    z.object({
+      budget_id: z.string(),
+      level: z.string(),
+      owner_name: z.string(),
+      used_fraction: z.number(),
+      current_usage: z.number(),
+      max_limit: z.number(),
+    }),
+  ),
+  upstream: z.object({
+    /** Upstream failures (5xx, 529, network) since the last success. */
+    consecutive_failures: z.number().int(),
+    last_error: z.string().nullable(),
+    last_error_at: z.string().nullable(),
+  }),
+});
+export type GatewayStatus = z.infer<typeof gatewayStatusSchema>;
+
+export const onboardingSchema = z.object({
+  /** True on a fresh install until the admin finishes or skips the first-run steps. */
+  needed: z.boolean(),
+  has_provider_key: z.boolean(),
+  virtual_keys: z.number().int(),
+  completed_at: z.string().nullable(),
+});
+export type Onboarding = z.infer<typeof onboardingSchema>;
+
 // ---- Common -------------------------------------------------------------------------------------
 
 export const okSchema = z.object({ message: z.string() });

@@ -16,6 +16,7 @@ import { asGatewayError, badRequest, GatewayError, notFound, sendError } from '.
 import { dashboardHandlers } from './admin-dashboard.js';
 import { parseModelId } from '../pricing/model-id.js';
 import { governanceHandlers } from './admin-governance.js';
+import { desktopHandlers } from './admin-desktop.js';
 import { readBody } from './proxy.js';
 
 interface HandlerInput<N extends RouteName> {
@@ -43,6 +44,7 @@ export function adminHandlers(ctx: GatewayContext): Handlers {
   return {
     ...governanceHandlers(ctx),
     ...dashboardHandlers(ctx),
+    ...desktopHandlers(ctx),
 
     listProviders: () => {
       const providers = ctx.providers.all();

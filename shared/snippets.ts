@@ -1,0 +1,60 @@
+// What a person pastes to point Claude Code at a Tollgate gateway with their key. One source for the
+// dashboard's key reveal, the first-run onboarding and the tests that run the snippet for real.
+
+export interface GatewayEndpoint {
+  /** What goes in ANTHROPIC_BASE_URL: the loopback URL, or a LAN URL such as https://192.168.1.20:8787. */
+  baseUrl: string;
+  /**
+   * Where teammates download the gateway's CA certificate (absolute URL) when the LAN address uses
+   * Tollgate's own TLS certificate authority; null or absent for plain HTTP and loopback.
+   */
+  caCertificateUrl?: string | null;
+  /** SHA-256 fingerprint of that certificate, shown so a download can be checked by eye. */
+  caFingerprint?: string | null;
+}
+
+/** Where the snippet saves the CA certificate on a teammate's machine (a POSIX shell expression). */
+export const CA_CERTIFICATE_HOME_PATH = '$HOME/.tollgate/tollgate-ca.pem';
+
+/** The environment Claude Code needs: base URL, the virtual key, and the CA file when TLS is Tollgate's own. */
+export function claudeCodeEnv(endpoint: GatewayEndpoint, key: string, caCertificateFile = CA_CERTIFICATE_HOME_PATH): Record<string, string> {
+  return {
+    ANTHROPIC_BASE_URL: endpoint.baseUrl,
+    ANTHROPIC_AUTH_TOKEN: key,
+    ...(endpoint.caCertificateUrl ? { NODE_EXTRA_CA_CERTS: caCertificateFile } : {}),
+  };
+}
+
+/**
+ * The `env` block for Claude Code's settings.json (~/.claude/settings.json or a project's
+ * .claude/settings.json). settings.json does not expand `$HOME`, so the CA path is given whole.
+ */
+export function claudeCodeSettings(endpoint: GatewayEndpoint, key: string, caCertificateFile = '~/.tollgate/tollgate-ca.pem'): string {
+  return JSON.stringify({ env: claudeCodeEnv(endpoint, key, caCertificateFile) }, null, 2);
+}
+
+/** Quotes a value for POSIX shells only when it needs it, so the common case stays readable. */
+function shellValue(value: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Lines for a POSIX terminal. With Tollgate's own TLS the first lines fetch the CA certificate (the
+ * download itself cannot be verified yet, hence -k and the fingerprint to compare), then one export
+ * line sets what Claude Code reads at start-up: NODE_EXTRA_CA_CERTS must be in the environment
+ * before the process starts, which is why it is exported rather than left to settings.json alone.
+ */
+export function shellExports(endpoint: GatewayEndpoint, key: string): string {
+  const env = claudeCodeEnv(endpoint, key);
+  const assignments = Object.entries(env)
+    .map(([name, value]) => `${name}=${value === CA_CERTIFICATE_HOME_PATH ? `"${value}"` : shellValue(value)}`)
+    .join(' ');
+  if (!endpoint.caCertificateUrl) return `export ${assignments}`;
+  return [
+    `mkdir -p "$HOME/.tollgate" && curl -fsSk ${shellValue(endpoint.caCertificateUrl)} -o "${CA_CERTIFICATE_HOME_PATH}"`,
+    ...(endpoint.caFingerprint
+      ? [`# check: openssl x509 -noout -fingerprint -sha256 -in "${CA_CERTIFICATE_HOME_PATH}" prints ${endpoint.caFingerprint}`]
+      : []),
+    `export ${assignments}`,
+  ].join('\n');
+}
