@@ -75,7 +75,7 @@ export function createTeammateHost(subnet = '10.213.0'): TeammateHost {
   } catch (error) {
     remove();
     const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new Error(`could not create the teammate's network namespace: ${stderr || String(error)}`);
+    throw new Error(`could not create the teammate's network namespace: ${stderr || String(error)}`, { cause: error });
   }
 
   return {
