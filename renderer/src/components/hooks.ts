@@ -1,5 +1,7 @@
-// Hooks pages use to reach the gateway: the connection, and a bound API caller.
+// Hooks pages use to reach the gateway: the connection, a bound API caller, and its client addresses.
+import { useMemo } from 'react';
 import type { Connection } from '../api/client';
+import { endpointsFor, useGateway, type Endpoints } from '../stores/gateway';
 import { callApi, sessionSelectors, useSession } from '../stores/session';
 
 /** The signed-in connection. Pages only render inside the signed-in shell, so this is never null there. */
@@ -17,4 +19,15 @@ export function useApi(): typeof callApi {
 /** The gateway's address as clients should use it (no trailing slash). */
 export function useGatewayUrl(): string {
   return useSession(sessionSelectors.gatewayUrl);
+}
+
+/**
+ * Where Claude Code reaches this gateway: this computer's loopback address (the status's local_url,
+ * or the address this dashboard talks to until the status is in), and each LAN URL while sharing.
+ */
+export function useEndpoints(): Endpoints {
+  const gatewayUrl = useGatewayUrl();
+  const localUrl = useGateway((state) => state.status?.local_url ?? null);
+  const lan = useGateway((state) => state.status?.lan ?? null);
+  return useMemo(() => endpointsFor(localUrl ?? gatewayUrl, lan), [localUrl, gatewayUrl, lan]);
 }

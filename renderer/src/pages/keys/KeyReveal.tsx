@@ -1,15 +1,17 @@
-// The one time a key's secret is shown: the key itself, and the two ways to hand it to Claude Code.
-import { CodeBlock, CopyButton } from '../../components/CopyButton';
+// The one time a key's secret is shown: the key itself, and the two ways to hand it to Claude Code,
+// on this computer or (while LAN sharing is on) on a teammate's.
+import { ConnectSnippets } from '../../components/ConnectSnippets';
+import { CopyButton } from '../../components/CopyButton';
+import type { Endpoints } from '../../stores/gateway';
 import type { CreatedKey } from '../../stores/keys';
-import { claudeCodeSettings, shellExports } from './snippets';
 
 export interface KeyRevealProps {
   created: CreatedKey;
-  gatewayUrl: string;
+  endpoints: Endpoints;
   reason: 'created' | 'rotated';
 }
 
-export function KeyReveal({ created, gatewayUrl, reason }: KeyRevealProps) {
+export function KeyReveal({ created, endpoints, reason }: KeyRevealProps) {
   return (
     <div className="reveal stack">
       <div className="banner banner-warning" role="note">
@@ -31,16 +33,7 @@ export function KeyReveal({ created, gatewayUrl, reason }: KeyRevealProps) {
           <CopyButton text={created.value} label="Copy the key" size="md" />
         </div>
       </div>
-      <div className="stack-tight">
-        <CodeBlock label="Claude Code settings.json" code={claudeCodeSettings(gatewayUrl, created.value)} />
-        <p className="field-hint">
-          Merge into <code>~/.claude/settings.json</code> for every project, or <code>.claude/settings.json</code> for one.
-        </p>
-      </div>
-      <div className="stack-tight">
-        <CodeBlock label="Shell exports" code={shellExports(gatewayUrl, created.value)} />
-        <p className="field-hint">For a terminal or CI job: run it, then start claude in the same shell.</p>
-      </div>
+      <ConnectSnippets secret={created.value} endpoints={endpoints} />
     </div>
   );
 }

@@ -5,7 +5,7 @@ import { Button } from '../../components/Button';
 import { ConfirmDialog, Dialog } from '../../components/Dialog';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorBanner, errorMessage } from '../../components/ErrorBanner';
-import { useGatewayUrl } from '../../components/hooks';
+import { useEndpoints } from '../../components/hooks';
 import { PageHeader } from '../../components/PageHeader';
 import { setRouteParams, useRoute } from '../../components/router';
 import { Loading } from '../../components/Spinner';
@@ -29,7 +29,7 @@ export default function KeysPage() {
   const teams = useOrganisation((state) => state.teams);
   const users = useOrganisation((state) => state.users);
   const loadOrganisation = useOrganisation((state) => state.load);
-  const gatewayUrl = useGatewayUrl();
+  const endpoints = useEndpoints();
   const route = useRoute();
 
   const [filter, setFilter] = useState('');
@@ -158,7 +158,7 @@ export default function KeysPage() {
           </Button>
         }
       >
-        {reveal && <KeyReveal created={reveal.created} gatewayUrl={gatewayUrl} reason={reveal.reason} />}
+        {reveal && <KeyReveal created={reveal.created} endpoints={endpoints} reason={reveal.reason} />}
       </Dialog>
 
       <ConfirmDialog

@@ -1,12 +1,12 @@
 // The fresh-install overview: what Tollgate does, and the three steps to the first governed request.
 import { Button } from '../../components/Button';
 import { CodeBlock } from '../../components/CopyButton';
-import { useGatewayUrl } from '../../components/hooks';
+import { useEndpoints } from '../../components/hooks';
 import { navigate } from '../../components/router';
-import { claudeCodeSettings } from '../keys/snippets';
+import { claudeCodeSettings } from '../../../../shared/snippets';
 
 export function GettingStarted() {
-  const gatewayUrl = useGatewayUrl();
+  const { local } = useEndpoints();
   return (
     <section className="getting-started" aria-labelledby="getting-started-title">
       <div className="getting-started-intro">
@@ -30,7 +30,7 @@ export function GettingStarted() {
             Put the key in <code>~/.claude/settings.json</code> (or the project&rsquo;s <code>.claude/settings.json</code>). The key page gives you this
             block with the real key filled in.
           </p>
-          <CodeBlock label="Claude Code settings.json" code={claudeCodeSettings(gatewayUrl, '<your virtual key>')} />
+          <CodeBlock label="Claude Code settings.json" code={claudeCodeSettings(local, '<your virtual key>')} />
         </li>
         <li>
           <h3>Run claude and watch</h3>
