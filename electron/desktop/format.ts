@@ -1,0 +1,61 @@
+// Words and figures the tray and the notifications share: money as the dashboard shows it, percentages,
+// budget owners and refusal reasons in the user's language. (The renderer has its own copy of the money
+// rule in renderer/src/components/format.ts; the core cannot import the renderer.)
+import type { GatewayStatus } from '../../shared/schemas.js';
+
+export type BudgetWarning = GatewayStatus['budget_warnings'][number];
+
+const usd2 = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+});
+
+/** `$1,234.56`; a non-zero amount under a cent reads `<$0.01`, so a small spend never looks like nothing. */
+export function formatUsd(value: number): string {
+  if (!Number.isFinite(value)) return '—';
+  if (value > 0 && value < 0.005) return '<$0.01';
+  return usd2.format(value);
+}
+
+/** 0.853 → `85%`, rounded down so that 99.6 % is not shown as a spent budget's 100 %. */
+export function formatPercent(fraction: number): string {
+  return `${Math.floor(fraction * 100)}%`;
+}
+
+/** `team "Platform"`, `virtual key "alice laptop"`. */
+export function budgetOwner(warning: Pick<BudgetWarning, 'level' | 'owner_name'>): string {
+  return `${warning.level} "${warning.owner_name}"`;
+}
+
+/** A spent budget (100 % or more) is said as spent; a fuller one as a share of its limit. */
+export function budgetLine(warning: BudgetWarning): string {
+  const owner = budgetOwner(warning);
+  const figures = `${formatUsd(warning.current_usage)} of ${formatUsd(warning.max_limit)}`;
+  return warning.used_fraction >= 1
+    ? `Budget spent: ${owner} (${figures})`
+    : `Budget at ${formatPercent(warning.used_fraction)}: ${owner} (${figures})`;
+}
+
+const REASONS: Record<string, string> = {
+  budget_exhausted: 'its budget is spent',
+  budget_reserved: 'its budget is held by requests in flight',
+  rate_limit: 'rate limit',
+  concurrency_limit: 'too many requests at once',
+  model_denied: 'model not allowed',
+  tool_denied: 'tool not allowed',
+  key_missing: 'no key sent',
+  key_unknown: 'not a Tollgate key',
+  key_revoked: 'key revoked',
+  key_expired: 'key expired',
+  governance_unavailable: 'governance unavailable',
+  invalid_request: 'invalid request',
+  too_large: 'request too large',
+  paused: 'gateway paused',
+};
+
+/** A refusal reason as the log names it (`budget_exhausted`), said for people. */
+export function refusalReasonText(reason: string): string {
+  return REASONS[reason] ?? reason.replaceAll('_', ' ');
+}
