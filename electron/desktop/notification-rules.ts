@@ -1,0 +1,241 @@
+// When Tollgate tells the user something unasked: a pure function of what it remembers from earlier
+// polls, what it sees now (the gateway status and the refusals logged since the last poll), the
+// notification switches and the clock. It returns the notifications to show and the new memory; the
+// notifier (notifier.ts) does the polling and the showing.
+//
+// A rule that is switched off still updates the memory as if it had spoken, so switching it back on
+// does not replay what happened while it was off.
+import type { GatewayStatus, NotificationSettings } from '../../shared/schemas.js';
+import type { KeyRefusals } from '../store/request-log.js';
+import { budgetOwner, formatPercent, formatUsd, refusalReasonText, type BudgetWarning } from './format.js';
+import { UPSTREAM_FAILING } from './tray-menu.js';
+
+/** Refusals of one key within this window… */
+export const REFUSAL_WINDOW_MS = 10 * 60_000;
+/** …at least this many of them… */
+export const REFUSAL_THRESHOLD = 5;
+/** …notify, and not again for that key within this long. */
+export const REFUSAL_QUIET_MS = 60 * 60_000;
+
+export type NotificationKind = 'budget_80' | 'budget_100' | 'key_refusals' | 'upstream_failing' | 'upstream_recovered';
+
+export interface Notification {
+  kind: NotificationKind;
+  title: string;
+  body: string;
+  /** Identifies what the notification is about (one budget crossing, one outage…), for de-duplication. */
+  key: string;
+}
+
+export interface Observation {
+  status: Pick<GatewayStatus, 'budget_warnings' | 'upstream'>;
+  /** Refusals per key logged since the previous observation. */
+  refusals: readonly Pick<KeyRefusals, 'virtual_key_id' | 'virtual_key_name' | 'count' | 'reasons'>[];
+}
+
+interface BudgetMemory {
+  /** The highest threshold already announced in this period. */
+  announced: 80 | 100;
+  /** Usage at the last poll: a drop means the period reset (or the spend was corrected). */
+  usage: number;
+  /** The period's start, when the status says it. */
+  period_start: string | null;
+}
+
+interface KeyMemory {
+  name: string | null;
+  /** Refusals seen per poll within the window, oldest first. */
+  seen: { at: number; reasons: Record<string, number> }[];
+  announced_at: number | null;
+}
+
+export interface NotifierMemory {
+  budgets: Record<string, BudgetMemory>;
+  keys: Record<string, KeyMemory>;
+  /** True from the announced start of an upstream outage until it recovers. */
+  upstream_outage: boolean;
+}
+
+export function initialMemory(): NotifierMemory {
+  return { budgets: {}, keys: {}, upstream_outage: false };
+}
+
+export function evaluateNotifications(
+  memory: NotifierMemory,
+  observation: Observation,
+  settings: NotificationSettings,
+  now: number,
+): { notifications: Notification[]; memory: NotifierMemory } {
+  const budgets = budgetRule(memory.budgets, observation.status.budget_warnings, now);
+  const keys = refusalRule(memory.keys, observation.refusals, now);
+  const upstream = upstreamRule(memory.upstream_outage, observation.status.upstream, now);
+  return {
+    notifications: [
+      ...(settings.budget_thresholds ? budgets.notifications : []),
+      ...(settings.key_refusals ? keys.notifications : []),
+      ...(settings.upstream_failures ? upstream.notifications : []),
+    ],
+    memory: { budgets: budgets.memory, keys: keys.memory, upstream_outage: upstream.outage },
+  };
+}
+
+// ---- budgets at 80 % and 100 % ---------------------------------------------------------------------
+
+/**
+ * The status lists budgets at 80 % or more. A budget announces each threshold once per period: it is
+ * forgotten when it leaves the list (its period reset, or its limit was raised), or when its usage
+ * drops or its period start changes between two polls, and announces again when it crosses again.
+ * A budget first seen at 100 % announces only that.
+ */
+function budgetRule(
+  memory: Record<string, BudgetMemory>,
+  warnings: readonly BudgetWarning[],
+  now: number,
+): { notifications: Notification[]; memory: Record<string, BudgetMemory> } {
+  const notifications: Notification[] = [];
+  const next: Record<string, BudgetMemory> = {};
+  for (const warning of warnings) {
+    const periodStart = periodStartOf(warning);
+    const known = memory[warning.budget_id];
+    const samePeriod =
+      known !== undefined &&
+      warning.current_usage >= known.usage &&
+      (known.period_start === null || periodStart === null || known.period_start === periodStart);
+    const announced = samePeriod ? known.announced : null;
+    const level = warning.used_fraction >= 1 ? 100 : 80;
+    if (announced === null || level > announced)
+      notifications.push(budgetNotification(warning, level, periodStart ?? String(now)));
+    next[warning.budget_id] = {
+      announced: announced === null ? level : (Math.max(announced, level) as 80 | 100),
+      usage: warning.current_usage,
+      period_start: periodStart,
+    };
+  }
+  return { notifications, memory: next };
+}
+
+/** The status's budget entries may carry the budget's period start (the overview's do); use it when there. */
+function periodStartOf(warning: BudgetWarning): string | null {
+  const value = (warning as BudgetWarning & { period_start?: unknown }).period_start;
+  return typeof value === 'string' ? value : null;
+}
+
+/** `period` names the budget period (its start when known, else the instant of the crossing). */
+function budgetNotification(warning: BudgetWarning, level: 80 | 100, period: string): Notification {
+  const owner = budgetOwner(warning);
+  const figures = `${formatUsd(warning.current_usage)} of ${formatUsd(warning.max_limit)}`;
+  const key = `budget:${warning.budget_id}:${level}:${period}`;
+  return level === 100
+    ? {
+        kind: 'budget_100',
+        title: `Budget spent: ${owner}`,
+        body: `${figures} used. Requests it covers are refused until it resets or an admin raises it.`,
+        key,
+      }
+    : {
+        kind: 'budget_80',
+        title: `Budget at ${formatPercent(warning.used_fraction)}: ${owner}`,
+        body: `${figures} used this period.`,
+        key,
+      };
+}
+
+// ---- a key refused again and again -----------------------------------------------------------------
+
+const NO_KEY = '(no key)';
+
+function refusalRule(
+  memory: Record<string, KeyMemory>,
+  refusals: Observation['refusals'],
+  now: number,
+): { notifications: Notification[]; memory: Record<string, KeyMemory> } {
+  const next: Record<string, KeyMemory> = {};
+  for (const [id, key] of Object.entries(memory)) {
+    next[id] = { ...key, seen: key.seen.filter((poll) => poll.at > now - REFUSAL_WINDOW_MS) };
+  }
+  for (const refused of refusals) {
+    const id = refused.virtual_key_id ?? NO_KEY;
+    const key = (next[id] ??= { name: null, seen: [], announced_at: null });
+    key.name = refused.virtual_key_name ?? key.name;
+    key.seen = [...key.seen, { at: now, reasons: Object.fromEntries(refused.reasons.map((r) => [r.reason, r.count])) }];
+  }
+
+  const notifications: Notification[] = [];
+  for (const [id, key] of Object.entries(next)) {
+    const quiet = key.announced_at !== null && now - key.announced_at < REFUSAL_QUIET_MS;
+    const reasons = tally(key.seen);
+    const count = reasons.reduce((sum, [, n]) => sum + n, 0);
+    if (!quiet && count >= REFUSAL_THRESHOLD) {
+      key.announced_at = now;
+      notifications.push(refusalNotification(id, key.name, count, reasons[0]?.[0] ?? 'unknown', now));
+    }
+    // Forget keys with nothing in the window once their quiet hour is over.
+    if (key.seen.length === 0 && !quiet) delete next[id];
+  }
+  return { notifications, memory: next };
+}
+
+/** Refusals per reason over the window, most frequent first (ties alphabetical). */
+function tally(seen: KeyMemory['seen']): [string, number][] {
+  const totals = new Map<string, number>();
+  for (const poll of seen)
+    for (const [reason, n] of Object.entries(poll.reasons)) totals.set(reason, (totals.get(reason) ?? 0) + n);
+  return [...totals].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+function refusalNotification(
+  id: string,
+  name: string | null,
+  count: number,
+  reason: string,
+  now: number,
+): Notification {
+  const who = id === NO_KEY ? 'Requests without a valid key' : `Key "${name ?? id}"`;
+  return {
+    kind: 'key_refusals',
+    title: id === NO_KEY ? 'Requests without a valid key keep getting refused' : `${who} keeps getting refused`,
+    body: `${count} refusals in the last ${REFUSAL_WINDOW_MS / 60_000} minutes, mostly: ${refusalReasonText(reason)}.`,
+    key: `refusals:${id}:${now}`,
+  };
+}
+
+// ---- the upstream failing --------------------------------------------------------------------------
+
+/**
+ * One notification when consecutive failures reach UPSTREAM_FAILING, and one when they fall below it
+ * again (the count only falls on a success, so that is a recovery).
+ */
+function upstreamRule(
+  outage: boolean,
+  upstream: GatewayStatus['upstream'],
+  now: number,
+): { notifications: Notification[]; outage: boolean } {
+  const failing = upstream.consecutive_failures >= UPSTREAM_FAILING;
+  if (failing && !outage) {
+    return {
+      notifications: [
+        {
+          kind: 'upstream_failing',
+          title: 'The Anthropic API is failing',
+          body: `${upstream.consecutive_failures} requests in a row failed${upstream.last_error ? `; the last: ${upstream.last_error}` : ''}.`,
+          key: `upstream:failing:${now}`,
+        },
+      ],
+      outage: true,
+    };
+  }
+  if (!failing && outage) {
+    return {
+      notifications: [
+        {
+          kind: 'upstream_recovered',
+          title: 'The Anthropic API has recovered',
+          body: 'Requests are getting through again.',
+          key: `upstream:recovered:${now}`,
+        },
+      ],
+      outage: false,
+    };
+  }
+  return { notifications: [], outage };
+}

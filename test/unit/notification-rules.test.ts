@@ -1,0 +1,312 @@
+// The notification rules, a pure function of (memory, observation, settings, clock): budgets announce
+// 80 % and 100 % once per crossing per period, a key refused again and again announces once an hour,
+// an upstream outage announces once and its recovery once, and each switch silences its rule without
+// queueing what it silenced. The clock is a plain number moved by hand.
+import { describe, expect, it } from 'vitest';
+import type { GatewayStatus, NotificationSettings } from '../../shared/schemas.js';
+import {
+  evaluateNotifications,
+  initialMemory,
+  REFUSAL_QUIET_MS,
+  REFUSAL_WINDOW_MS,
+  type Notification,
+  type NotifierMemory,
+  type Observation,
+} from '../../electron/desktop/notification-rules.js';
+
+type Warning = GatewayStatus['budget_warnings'][number];
+type Refusals = Observation['refusals'][number];
+
+const ALL_ON: NotificationSettings = { budget_thresholds: true, key_refusals: true, upstream_failures: true };
+const MINUTE = 60_000;
+const START = Date.parse('2026-01-15T10:00:00Z');
+
+function warning(used_fraction: number, fields: Partial<Warning> = {}): Warning {
+  return {
+    budget_id: 'budget-1',
+    level: 'team',
+    owner_name: 'Platform',
+    used_fraction,
+    current_usage: used_fraction * 10,
+    max_limit: 10,
+    ...fields,
+  };
+}
+
+function refused(count: number, fields: Partial<Refusals> = {}): Refusals {
+  return {
+    virtual_key_id: 'key-1',
+    virtual_key_name: 'alice laptop',
+    count,
+    reasons: [{ reason: 'budget_exhausted', count }],
+    ...fields,
+  };
+}
+
+interface Poll {
+  warnings?: Warning[];
+  refusals?: Refusals[];
+  failures?: number;
+  lastError?: string | null;
+  settings?: Partial<NotificationSettings>;
+}
+
+/** Feeds observations one poll at a time, carrying the memory along, as the notifier does. */
+class Rules {
+  memory: NotifierMemory = initialMemory();
+  now = START;
+
+  poll(poll: Poll = {}): Notification[] {
+    const observation: Observation = {
+      status: {
+        budget_warnings: poll.warnings ?? [],
+        upstream: {
+          consecutive_failures: poll.failures ?? 0,
+          last_error: poll.lastError ?? null,
+          last_error_at: null,
+        },
+      },
+      refusals: poll.refusals ?? [],
+    };
+    const result = evaluateNotifications(this.memory, observation, { ...ALL_ON, ...poll.settings }, this.now);
+    this.memory = result.memory;
+    return result.notifications;
+  }
+
+  advance(ms: number): this {
+    this.now += ms;
+    return this;
+  }
+}
+
+const kinds = (notifications: Notification[]): string[] => notifications.map((notification) => notification.kind);
+
+describe('budget thresholds', () => {
+  it('announces a budget crossing 80 % once, not again on every poll', () => {
+    const rules = new Rules();
+    expect(rules.poll()).toEqual([]);
+    const [crossing, ...rest] = rules.poll({ warnings: [warning(0.85)] });
+    expect(rest).toEqual([]);
+    expect(crossing).toMatchObject({
+      kind: 'budget_80',
+      title: 'Budget at 85%: team "Platform"',
+      body: '$8.50 of $10.00 used this period.',
+    });
+    expect(rules.poll({ warnings: [warning(0.86)] })).toEqual([]);
+    expect(rules.poll({ warnings: [warning(0.95)] })).toEqual([]);
+  });
+
+  it('announces 100 % after 80 %, saying the budget is spent', () => {
+    const rules = new Rules();
+    rules.poll({ warnings: [warning(0.85)] });
+    const [spent, ...rest] = rules.poll({ warnings: [warning(1.02)] });
+    expect(rest).toEqual([]);
+    expect(spent).toMatchObject({
+      kind: 'budget_100',
+      title: 'Budget spent: team "Platform"',
+      body: '$10.20 of $10.00 used. Requests it covers are refused until it resets or an admin raises it.',
+    });
+    expect(rules.poll({ warnings: [warning(1.1)] })).toEqual([]);
+  });
+
+  it('announces only 100 % when a budget goes straight from under 80 % to spent', () => {
+    const rules = new Rules();
+    rules.poll();
+    expect(kinds(rules.poll({ warnings: [warning(1)] }))).toEqual(['budget_100']);
+    expect(rules.poll({ warnings: [warning(1)] })).toEqual([]);
+  });
+
+  it('announces again after the budget resets and crosses again', () => {
+    const rules = new Rules();
+    expect(kinds(rules.poll({ warnings: [warning(0.9)] }))).toEqual(['budget_80']);
+    expect(kinds(rules.poll({ warnings: [warning(1)] }))).toEqual(['budget_100']);
+    rules.poll(); // the period reset: under 80 % again
+    expect(kinds(rules.poll({ warnings: [warning(0.8)] }))).toEqual(['budget_80']);
+    expect(kinds(rules.poll({ warnings: [warning(1)] }))).toEqual(['budget_100']);
+  });
+
+  it('takes a drop in usage between two polls as a reset, even when both polls are above 80 %', () => {
+    const rules = new Rules();
+    expect(kinds(rules.poll({ warnings: [warning(1)] }))).toEqual(['budget_100']);
+    expect(kinds(rules.poll({ warnings: [warning(0.9)] }))).toEqual(['budget_80']);
+  });
+
+  it('takes a new period start as a reset when the status gives one', () => {
+    const rules = new Rules();
+    const inPeriod = (start: string, fraction: number): Warning =>
+      Object.assign(warning(fraction), { period_start: start });
+    expect(kinds(rules.poll({ warnings: [inPeriod('2026-01-15T00:00:00Z', 1)] }))).toEqual(['budget_100']);
+    expect(rules.poll({ warnings: [inPeriod('2026-01-15T00:00:00Z', 1.5)] })).toEqual([]);
+    const [next] = rules.poll({ warnings: [inPeriod('2026-01-16T00:00:00Z', 1.5)] });
+    expect(next).toMatchObject({ kind: 'budget_100', key: 'budget:budget-1:100:2026-01-16T00:00:00Z' });
+  });
+
+  it('tracks each budget on its own', () => {
+    const rules = new Rules();
+    const team = warning(0.85);
+    const key = warning(0.9, { budget_id: 'budget-2', level: 'virtual key', owner_name: 'ci' });
+    expect(rules.poll({ warnings: [team, key] }).map((n) => n.title)).toEqual([
+      'Budget at 85%: team "Platform"',
+      'Budget at 90%: virtual key "ci"',
+    ]);
+    expect(
+      rules.poll({ warnings: [team, { ...key, used_fraction: 1, current_usage: 10 }] }).map((n) => n.title),
+    ).toEqual(['Budget spent: virtual key "ci"']);
+  });
+
+  it('gives each crossing its own dedupe key', () => {
+    const rules = new Rules();
+    const first = rules.poll({ warnings: [warning(0.85)] });
+    const second = rules.advance(MINUTE).poll({ warnings: [warning(1)] });
+    rules.advance(MINUTE).poll();
+    const third = rules.advance(MINUTE).poll({ warnings: [warning(0.85)] });
+    const keys = [...first, ...second, ...third].map((notification) => notification.key);
+    expect(new Set(keys).size).toBe(3);
+  });
+
+  it('stays silent when switched off, and does not replay the crossing when switched back on', () => {
+    const rules = new Rules();
+    const off = { budget_thresholds: false };
+    expect(rules.poll({ warnings: [warning(0.85)], settings: off })).toEqual([]);
+    expect(rules.poll({ warnings: [warning(0.9)] })).toEqual([]);
+    expect(kinds(rules.poll({ warnings: [warning(1)] }))).toEqual(['budget_100']);
+  });
+});
+
+describe('a key refused again and again', () => {
+  it('announces a key refused five times within ten minutes, with the reason seen most', () => {
+    const rules = new Rules();
+    expect(rules.poll({ refusals: [refused(2)] })).toEqual([]);
+    rules.advance(4 * MINUTE);
+    const notifications = rules.poll({
+      refusals: [
+        refused(3, {
+          reasons: [
+            { reason: 'rate_limit', count: 2 },
+            { reason: 'budget_exhausted', count: 1 },
+          ],
+        }),
+      ],
+    });
+    expect(notifications).toEqual([
+      {
+        kind: 'key_refusals',
+        title: 'Key "alice laptop" keeps getting refused',
+        body: '5 refusals in the last 10 minutes, mostly: its budget is spent.',
+        key: `refusals:key-1:${rules.now}`,
+      },
+    ]);
+  });
+
+  it('does not announce four refusals', () => {
+    const rules = new Rules();
+    expect(rules.poll({ refusals: [refused(4)] })).toEqual([]);
+  });
+
+  it('does not count refusals that fell out of the ten-minute window', () => {
+    const rules = new Rules();
+    rules.poll({ refusals: [refused(4)] });
+    rules.advance(REFUSAL_WINDOW_MS);
+    expect(rules.poll({ refusals: [refused(1)] })).toEqual([]);
+    rules.advance(MINUTE);
+    expect(kinds(rules.poll({ refusals: [refused(4)] }))).toEqual(['key_refusals']);
+  });
+
+  it('does not repeat for the same key within an hour, and does after it', () => {
+    const rules = new Rules();
+    expect(kinds(rules.poll({ refusals: [refused(5)] }))).toEqual(['key_refusals']);
+    for (let minute = 5; minute < 60; minute += 5) {
+      expect(rules.advance(5 * MINUTE).poll({ refusals: [refused(10)] })).toEqual([]);
+    }
+    rules.advance(REFUSAL_QUIET_MS - 55 * MINUTE);
+    expect(kinds(rules.poll({ refusals: [refused(5)] }))).toEqual(['key_refusals']);
+  });
+
+  it('tracks keys separately, so one quiet key does not silence another', () => {
+    const rules = new Rules();
+    rules.poll({ refusals: [refused(5)] });
+    const other = rules.poll({
+      refusals: [refused(5), refused(6, { virtual_key_id: 'key-2', virtual_key_name: 'ci' })],
+    });
+    expect(other.map((n) => n.title)).toEqual(['Key "ci" keeps getting refused']);
+  });
+
+  it('speaks of requests without a valid key when the refusals carry no key', () => {
+    const rules = new Rules();
+    const [notification] = rules.poll({
+      refusals: [
+        refused(7, {
+          virtual_key_id: null,
+          virtual_key_name: null,
+          reasons: [{ reason: 'key_unknown', count: 7 }],
+        }),
+      ],
+    });
+    expect(notification).toMatchObject({
+      title: 'Requests without a valid key keep getting refused',
+      body: '7 refusals in the last 10 minutes, mostly: not a Tollgate key.',
+    });
+  });
+
+  it('stays silent when switched off, and does not replay the refusals when switched back on', () => {
+    const rules = new Rules();
+    expect(rules.poll({ refusals: [refused(9)], settings: { key_refusals: false } })).toEqual([]);
+    expect(rules.advance(MINUTE).poll({ refusals: [refused(1)] })).toEqual([]);
+  });
+
+  it('forgets a key once its refusals and its quiet hour are over', () => {
+    const rules = new Rules();
+    rules.poll({ refusals: [refused(5), refused(1, { virtual_key_id: 'key-2' })] });
+    rules.advance(REFUSAL_QUIET_MS).poll();
+    expect(rules.memory.keys).toEqual({});
+  });
+});
+
+describe('the upstream failing', () => {
+  it('announces once when three requests in a row have failed, with the last error', () => {
+    const rules = new Rules();
+    expect(rules.poll({ failures: 2 })).toEqual([]);
+    const [notification, ...rest] = rules.poll({ failures: 3, lastError: '529 overloaded_error: Overloaded' });
+    expect(rest).toEqual([]);
+    expect(notification).toMatchObject({
+      kind: 'upstream_failing',
+      title: 'The Anthropic API is failing',
+      body: '3 requests in a row failed; the last: 529 overloaded_error: Overloaded.',
+    });
+    expect(rules.poll({ failures: 4 })).toEqual([]);
+    expect(rules.poll({ failures: 40 })).toEqual([]);
+  });
+
+  it('announces the recovery once, and a new outage after it', () => {
+    const rules = new Rules();
+    rules.poll({ failures: 5 });
+    expect(kinds(rules.poll({ failures: 0 }))).toEqual(['upstream_recovered']);
+    expect(rules.poll({ failures: 0 })).toEqual([]);
+    expect(kinds(rules.poll({ failures: 3 }))).toEqual(['upstream_failing']);
+  });
+
+  it('stays silent when switched off, the recovery included', () => {
+    const rules = new Rules();
+    const off = { upstream_failures: false };
+    expect(rules.poll({ failures: 5, settings: off })).toEqual([]);
+    expect(rules.poll({ failures: 0, settings: off })).toEqual([]);
+  });
+
+  it('does not announce an outage that began while switched off when switched back on', () => {
+    const rules = new Rules();
+    rules.poll({ failures: 5, settings: { upstream_failures: false } });
+    expect(rules.poll({ failures: 6 })).toEqual([]);
+  });
+});
+
+describe('the rules together', () => {
+  it('returns every rule’s notifications from one poll, and leaves the memory it was given untouched', () => {
+    const rules = new Rules();
+    rules.poll({ refusals: [refused(2)] });
+    const before = structuredClone(rules.memory);
+    const given = rules.memory;
+    const notifications = rules.poll({ warnings: [warning(1)], refusals: [refused(3)], failures: 3 });
+    expect(kinds(notifications)).toEqual(['budget_100', 'key_refusals', 'upstream_failing']);
+    expect(given).toEqual(before);
+  });
+});
