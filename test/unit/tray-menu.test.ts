@@ -1,11 +1,15 @@
 // The tray menu model, a pure function of the gateway status: the icon's priority (error > warning >
 // paused > LAN > running), today's spend and top spenders, budget warnings (100 % said as spent), the
 // LAN entries (addresses to copy, errors, the TLS-off warning), pause and resume, start at login per
-// platform, the tooltip and the macOS title.
-import { describe, expect, it } from 'vitest';
+// platform, the tooltip and the macOS title; and the XDG autostart entry behind start at login on Linux.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayStatus } from '../../shared/schemas.js';
 import { trayMenu, type TrayMenuItem, type TrayMenuModel, type TrayState } from '../../electron/desktop/tray-menu.js';
 import { formatUsd } from '../../electron/desktop/format.js';
+import { execLine, xdgAutostart } from '../../electron/desktop/autostart.js';
 
 type Warning = GatewayStatus['budget_warnings'][number];
 type Overrides = Partial<Omit<GatewayStatus, 'lan' | 'today' | 'upstream'>> & {
@@ -323,5 +327,68 @@ describe('tooltip and macOS title', () => {
 
   it('has no title on other platforms, where the icon shows state by colour', () => {
     expect(trayMenu(state({ paused: true })).title).toBe('');
+  });
+});
+
+describe('start at login on Linux (an XDG autostart entry)', () => {
+  let configHome: string | null = null;
+  afterEach(() => {
+    if (configHome) rmSync(configHome, { recursive: true, force: true });
+    configHome = null;
+  });
+
+  function autostart(command = ['/opt/Tollgate/tollgate', '--hidden']) {
+    configHome = mkdtempSync(join(tmpdir(), 'tollgate-autostart-'));
+    const file = join(configHome, 'autostart', 'tollgate.desktop');
+    return { item: xdgAutostart({ name: 'tollgate', displayName: 'Tollgate', command, configHome }), file };
+  }
+
+  it('is off until switched on, then writes an entry that starts Tollgate hidden', () => {
+    const { item, file } = autostart();
+    expect(item.get()).toBe(false);
+    item.set(true);
+    expect(item.get()).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(
+      [
+        '[Desktop Entry]',
+        'Type=Application',
+        'Name=Tollgate',
+        'Exec=/opt/Tollgate/tollgate --hidden',
+        'Terminal=false',
+        'X-GNOME-Autostart-enabled=true',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('removes the entry when switched off', () => {
+    const { item, file } = autostart();
+    item.set(true);
+    item.set(false);
+    expect(existsSync(file)).toBe(false);
+    expect(item.get()).toBe(false);
+    item.set(false); // already off: nothing to remove, no error
+  });
+
+  it('reads an entry the desktop switched off as off', () => {
+    const { item, file } = autostart();
+    item.set(true);
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('X-GNOME-Autostart-enabled=true', 'X-GNOME-Autostart-enabled=false'),
+    );
+    expect(item.get()).toBe(false);
+    writeFileSync(file, '[Desktop Entry]\nType=Application\nHidden=true\n');
+    expect(item.get()).toBe(false);
+  });
+
+  it('quotes program paths with spaces and escapes what the Exec key reserves', () => {
+    expect(execLine(['/home/ann/My Apps/Tollgate.AppImage', '--hidden'])).toBe(
+      '"/home/ann/My Apps/Tollgate.AppImage" --hidden',
+    );
+    // Exec escapes `$` and `"` with a backslash; the file's own escaping then doubles that backslash.
+    expect(execLine(['/tmp/100%/a$b"c'])).toBe('"/tmp/100%%/a\\\\$b\\\\"c"');
+    // A literal backslash takes four, as the desktop entry specification says.
+    expect(execLine(['/tmp/back\\slash'])).toBe('"/tmp/back\\\\\\\\slash"');
   });
 });
