@@ -129,6 +129,17 @@ export interface SpendSlotRow {
   cost_micros: number;
 }
 
+/** Refused requests of one key, for the notifier's "this key keeps getting refused" rule. */
+export interface KeyRefusals {
+  /** Null for requests that presented no key Tollgate knows (missing or unknown keys). */
+  virtual_key_id: string | null;
+  virtual_key_name: string | null;
+  count: number;
+  /** The reason seen most often (ties: alphabetical); `reasons` has them all, most frequent first. */
+  top_reason: string;
+  reasons: { reason: string; count: number }[];
+}
+
 /** A quarter of an hour: every time zone in use today is offset from UTC by a whole number of them. */
 export const SPEND_SLOT_MS = 15 * 60_000;
 
@@ -139,6 +150,19 @@ export interface RequestLogOptions {
   flushDelayMs?: number;
   onFlushError?: (error: unknown) => void;
 }
+
+/**
+ * Refusals per key and reason among rows (afterId, lastId]. Walks the rowid range: the unary + keeps
+ * the planner off the (status, created_at) index, which would visit every refusal ever logged to find
+ * the few new ones. Exported for the test that checks that plan.
+ */
+export const REFUSALS_AFTER_SQL = `
+  SELECT virtual_key_id, max(virtual_key_name) AS virtual_key_name, coalesce(refusal_reason, 'unknown') AS reason,
+         count(*) AS count
+  FROM request_logs
+  WHERE id > ? AND id <= ? AND +status = 'blocked'
+  GROUP BY virtual_key_id, reason
+  ORDER BY count DESC, reason`;
 
 const SELECT_ENTRY = `
   SELECT l.*, p.model AS price_model, p.source AS price_source, p.effective_from AS price_effective_from,
@@ -160,6 +184,8 @@ export class RequestLog {
   private readonly refusalCounts;
   private readonly errorCounts;
   private readonly spendSlots;
+  private readonly refusalsAfter;
+  private readonly lastId;
   private readonly batchSize: number;
   private readonly flushDelayMs: number;
 
@@ -257,6 +283,11 @@ export class RequestLog {
          WHERE created_at >= ? AND created_at < ? AND cost_micros > 0
          GROUP BY group_id, slot`,
       );
+    this.refusalsAfter = db.prepare<
+      [number, number],
+      { virtual_key_id: string | null; virtual_key_name: string | null; reason: string; count: number }
+    >(REFUSALS_AFTER_SQL);
+    this.lastId = db.prepare<[], { id: number }>('SELECT coalesce(max(id), 0) AS id FROM request_logs');
     this.spendSlots = { team: slotsBy('team_id'), key: slotsBy('virtual_key_id'), model: slotsBy('model') };
   }
 
@@ -441,6 +472,41 @@ export class RequestLog {
   spendBySlot(group: 'team' | 'key' | 'model', from: number, to: number): SpendSlotRow[] {
     this.flush();
     return this.spendSlots[group].all(from, to);
+  }
+
+  /** The id of the last row written (0 for an empty log): where a reader of rows written from now on starts. */
+  latestId(): number {
+    this.flush();
+    return this.lastId.get()?.id ?? 0;
+  }
+
+  /**
+   * Refusals per key among the rows written after `afterId` (0 for all), and the id of the last row
+   * written, to pass next time. Rows are numbered as they are written, so a poll that passes back
+   * `last_id` sees every row exactly once, however late its request's row reached the log.
+   */
+  refusalsByKeyAfter(afterId: number): { last_id: number; keys: KeyRefusals[] } {
+    const lastId = this.latestId();
+    // An id past the end means retention emptied the log since, and ids started again from 1.
+    const from = afterId > lastId ? 0 : afterId;
+    const byKey = new Map<string | null, KeyRefusals>();
+    for (const row of this.refusalsAfter.all(from, lastId)) {
+      const key = byKey.get(row.virtual_key_id);
+      if (key) {
+        key.count += row.count;
+        key.virtual_key_name ??= row.virtual_key_name;
+        key.reasons.push({ reason: row.reason, count: row.count });
+      } else {
+        byKey.set(row.virtual_key_id, {
+          virtual_key_id: row.virtual_key_id,
+          virtual_key_name: row.virtual_key_name,
+          count: row.count,
+          top_reason: row.reason,
+          reasons: [{ reason: row.reason, count: row.count }],
+        });
+      }
+    }
+    return { last_id: lastId, keys: [...byKey.values()].sort((a, b) => b.count - a.count) };
   }
 
   /** Admitted inference requests of a key since `since`, for rebuilding rate-limit windows after a restart. */
