@@ -1,0 +1,70 @@
+// Native notifications: runs the notifier (desktop/notifier.ts) and shows what it raises with
+// Electron's Notification where the platform supports it; a click opens the dashboard. Keeps a list
+// of what was raised for the Electron end-to-end tests.
+import { Notification as NativeNotification } from 'electron';
+import type { NotifierGateway } from '../desktop/controls.js';
+import type { Notification } from '../desktop/notification-rules.js';
+import { startNotifier } from '../desktop/notifier.js';
+
+export interface NotificationsOptions {
+  gateway: NotifierGateway;
+  onClick: () => void;
+  intervalMs?: number;
+}
+
+export interface ShownNotification {
+  kind: string;
+  title: string;
+  body: string;
+}
+
+export interface NotificationsHandle {
+  stop(): void;
+  /** Polls now rather than at the next tick. */
+  check(): void;
+  /** Every notification raised, oldest first; shown natively where Notification.isSupported(). */
+  shown(): ShownNotification[];
+}
+
+export function setupNotifications(options: NotificationsOptions): NotificationsHandle {
+  const shown: ShownNotification[] = [];
+  // A notification only the OS holds may be garbage-collected, and its click handler with it.
+  const open = new Set<NativeNotification>();
+  const supported = NativeNotification.isSupported();
+  if (!supported)
+    options.gateway.context.logger.error('notifications: this desktop does not support them; none will show');
+
+  const show = (notification: Notification): void => {
+    shown.push({ kind: notification.kind, title: notification.title, body: notification.body });
+    if (!supported) return;
+    const native = new NativeNotification({ title: notification.title, body: notification.body });
+    open.add(native);
+    const forget = (): void => void open.delete(native);
+    native.on('click', () => {
+      forget();
+      options.onClick();
+    });
+    native.on('close', forget);
+    native.on('failed', (_event, error) => {
+      forget();
+      options.gateway.context.logger.error(`notifications: could not show "${notification.title}": ${error}`);
+    });
+    native.show();
+  };
+
+  const notifier = startNotifier({
+    gateway: options.gateway,
+    notify: show,
+    ...(options.intervalMs !== undefined && { intervalMs: options.intervalMs }),
+  });
+
+  return {
+    stop() {
+      notifier.stop();
+      // Left in the notification centre: the user may still want to read them after a quit.
+      open.clear();
+    },
+    check: () => void notifier.check(),
+    shown: () => shown.map((entry) => ({ ...entry })),
+  };
+}
