@@ -15,10 +15,11 @@ export interface NotifierOptions {
   clock?: () => number;
 }
 
+/** Closures, not methods: `const { check } = startNotifier(…)` is fine. */
 export interface Notifier {
-  stop(): void;
+  stop: () => void;
   /** Polls now; returns what it notified (also handed to `notify`). */
-  check(): Notification[];
+  check: () => Notification[];
 }
 
 export function startNotifier(options: NotifierOptions): Notifier {
