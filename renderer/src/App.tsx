@@ -1,4 +1,5 @@
-// The dashboard: find the gateway (preload or sign-in), then the shell with one route per page.
+// The dashboard: find the gateway (preload or sign-in), the first-run steps on a fresh install, then
+// the shell with one route per page.
 // Routing is hash based (#/logs?session=…) so it works under file:// and under /dashboard/ alike.
 import { useEffect } from 'react';
 import { Button } from './components/Button';
@@ -9,10 +10,12 @@ import AuditPage from './pages/audit/index';
 import KeysPage from './pages/keys/index';
 import LogsPage from './pages/logs/index';
 import ModelsPage from './pages/models/index';
+import OnboardingPage from './pages/onboarding/index';
 import OrganisationPage from './pages/organisation/index';
 import OverviewPage from './pages/overview/index';
 import ProvidersPage from './pages/providers/index';
 import SettingsPage from './pages/settings/index';
+import { onboardingSelectors, useOnboarding } from './stores/onboarding';
 import { useSession } from './stores/session';
 
 export const PAGES: readonly PageEntry[] = [
@@ -57,6 +60,26 @@ export function App() {
         </main>
       );
     case 'ready':
-      return <Shell pages={PAGES} defaultPage="overview" />;
+      return <SignedIn />;
   }
+}
+
+/** A fresh gateway opens on the first-run steps (desktop window and browser alike); otherwise the dashboard. */
+function SignedIn() {
+  const needed = useOnboarding(onboardingSelectors.needed);
+  const deciding = useOnboarding(onboardingSelectors.deciding);
+  const load = useOnboarding((state) => state.load);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  if (deciding) {
+    return (
+      <main className="centered">
+        <Loading label="Opening the dashboard…" />
+      </main>
+    );
+  }
+  return needed ? <OnboardingPage /> : <Shell pages={PAGES} defaultPage="overview" />;
 }

@@ -4,7 +4,7 @@
 import { screen } from '@testing-library/react';
 import { vi } from 'vitest';
 import type { LogRow } from '../../renderer/src/stores/logs';
-import type { VirtualKey } from '../../shared/schemas';
+import type { GatewayStatus, LanStatus, NotificationSettings, VirtualKey } from '../../shared/schemas';
 
 export interface RecordedCall {
   method: string;
@@ -181,3 +181,50 @@ export function makeKey(overrides: Partial<VirtualKey> = {}): VirtualKey {
     ...overrides,
   };
 }
+
+/** LAN sharing as GET /api/lan answers it: off by default, TLS on, two addresses on this machine. */
+export function lanStatus(overrides: Partial<LanStatus> = {}, settings: Partial<LanStatus['settings']> = {}): LanStatus {
+  return {
+    settings: { enabled: false, tls: true, remote_admin: false, address: null, port: null, ...settings },
+    listening: false,
+    urls: [],
+    available_addresses: ['192.168.1.20', '10.0.0.7'],
+    ca_certificate_url: null,
+    ca_certificate_path: null,
+    ca_fingerprint_sha256: null,
+    error: null,
+    warning: null,
+    ...overrides,
+  };
+}
+
+/** LAN sharing on and listening with Tollgate's own TLS on 192.168.1.20. */
+export function sharingLan(overrides: Partial<LanStatus> = {}, settings: Partial<LanStatus['settings']> = {}): LanStatus {
+  return lanStatus(
+    {
+      listening: true,
+      urls: ['https://192.168.1.20:4141'],
+      ca_certificate_url: '/tollgate-ca.pem',
+      ca_certificate_path: '/home/alice/.config/Tollgate/tls/ca.pem',
+      ca_fingerprint_sha256: 'AB:CD:EF:01:23:45:67:89',
+      ...overrides,
+    },
+    { enabled: true, ...settings },
+  );
+}
+
+/** GET /api/gateway/status for a running gateway on CONNECTION's address. */
+export function gatewayStatus(overrides: Partial<GatewayStatus> = {}): GatewayStatus {
+  return {
+    paused: false,
+    paused_at: null,
+    local_url: CONNECTION.apiBase,
+    lan: lanStatus(),
+    today: { time_zone: 'UTC', spend: 0, requests: 0, top_spenders: [] },
+    budget_warnings: [],
+    upstream: { consecutive_failures: 0, last_error: null, last_error_at: null },
+    ...overrides,
+  };
+}
+
+export const NOTIFICATIONS: NotificationSettings = { budget_thresholds: true, key_refusals: true, upstream_failures: true };

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../../renderer/src/App';
 import { initialKeysState, useKeys } from '../../renderer/src/stores/keys';
 import { initialOrganisationState, useOrganisation } from '../../renderer/src/stores/organisation';
+import { initialOnboardingState, useOnboarding } from '../../renderer/src/stores/onboarding';
 import { initialOverviewState, useOverview } from '../../renderer/src/stores/overview';
 import { initialSessionState, useSession } from '../../renderer/src/stores/session';
 
@@ -67,6 +68,7 @@ beforeEach(() => {
   useKeys.setState(initialKeysState);
   useOrganisation.setState(initialOrganisationState);
   useOverview.setState(initialOverviewState);
+  useOnboarding.setState(initialOnboardingState);
 });
 
 afterEach(() => {
