@@ -26,62 +26,89 @@ export const OTHER_GROUP_ID = '(other)';
 type Group = 'team' | 'key' | 'model';
 
 /** The calendar day, week (from Monday) or month of `zone` that contains `at`. */
-function localPeriod(unit: '1h' | '1d' | '1w' | '1M', zone: string, at: number): Period {
+export function localPeriod(unit: '1h' | '1d' | '1w' | '1M', zone: string, at: number): Period {
   return periodAt({ resetDuration: unit, calendarAligned: true, timeZone: zone, anchorMs: 0 }, at);
+}
+
+/** Level and name of a budget's owner, as the usage endpoint words them; null when the owner is gone. */
+function ownerOf(ctx: GatewayContext, rule: BudgetRule): { level: string; owner_name: string } | null {
+  switch (rule.ownerType) {
+    case 'customer':
+    case 'team':
+    case 'user': {
+      const entity = ctx.organisation.get(rule.ownerType, rule.ownerId);
+      return entity && { level: rule.ownerType, owner_name: entity.name };
+    }
+    case 'virtual_key': {
+      const key = ctx.keys.get(rule.ownerId);
+      return key && { level: 'virtual key', owner_name: key.name };
+    }
+    case 'provider_config': {
+      const config = ctx.keys.providerConfig(Number(rule.ownerId));
+      const key = config && ctx.keys.get(config.keyId);
+      return key && config && { level: 'provider config', owner_name: `${key.name} (${config.provider})` };
+    }
+  }
+}
+
+/** Every budget with its owner, how full it is and where its period ends at the current pace, fullest first. */
+export function budgetHealth(ctx: GatewayContext, at: number): RouteResponse<'getOverview'>['budget_health'] {
+  return ctx.budgets
+    .allRules()
+    .flatMap((rule) => {
+      const owner = ownerOf(ctx, rule);
+      if (!owner) return [];
+      const budget = ctx.ledger.describeBudget(rule, at);
+      const period = periodAt(rule, at);
+      const capMicros = rule.maxLimitMicros + usdToMicros(budget.granted);
+      const spentMicros = usdToMicros(budget.current_usage);
+      // Linear pace over the elapsed part of the period; the first hour counts as elapsed so that a
+      // request in the period's first seconds does not project to thousands of dollars.
+      const length = period.end - period.start;
+      const elapsed = Math.min(length, Math.max(at - period.start, Math.min(HOUR, length)));
+      const projectedMicros = Math.round((spentMicros * length) / elapsed);
+      return [
+        {
+          ...budget,
+          ...owner,
+          used_fraction: capMicros > 0 ? spentMicros / capMicros : spentMicros > 0 ? 1 : 0,
+          projected_usage: microsToUsd(projectedMicros),
+          will_cross: projectedMicros > capMicros,
+        },
+      ];
+    })
+    .sort((a, b) => b.used_fraction - a.used_fraction);
+}
+
+export interface GroupTotal {
+  id: string;
+  micros: number;
+  /** The key's most recent name in the range, when grouping by key. */
+  name: string | null;
+}
+
+/** Adds spend slots up per group, biggest first (ties by id, so the order is stable). */
+export function totalsByGroup(slots: readonly SpendSlotRow[]): GroupTotal[] {
+  const totals = new Map<string, { micros: number; name: string | null; lastSlot: number }>();
+  for (const slot of slots) {
+    const id = slot.group_id ?? NO_GROUP_ID;
+    const total = totals.get(id) ?? { micros: 0, name: null, lastSlot: -1 };
+    total.micros += slot.cost_micros;
+    if (slot.slot > total.lastSlot && slot.key_name !== null) {
+      total.name = slot.key_name;
+      total.lastSlot = slot.slot;
+    }
+    totals.set(id, total);
+  }
+  return [...totals]
+    .map(([id, total]) => ({ id, micros: total.micros, name: total.name }))
+    .sort((a, b) => b.micros - a.micros || a.id.localeCompare(b.id));
 }
 
 export function dashboardHandlers(ctx: GatewayContext) {
   const now = (): number => ctx.clock();
   const governance = governanceHandlers(ctx);
   const zoneOf = (query: { tz?: string | undefined }): string => query.tz ?? ctx.settings.config.budget_time_zone;
-
-  /** Level and name of a budget's owner, as the usage endpoint words them; null when the owner is gone. */
-  const ownerOf = (rule: BudgetRule): { level: string; owner_name: string } | null => {
-    switch (rule.ownerType) {
-      case 'customer':
-      case 'team':
-      case 'user': {
-        const entity = ctx.organisation.get(rule.ownerType, rule.ownerId);
-        return entity && { level: rule.ownerType, owner_name: entity.name };
-      }
-      case 'virtual_key': {
-        const key = ctx.keys.get(rule.ownerId);
-        return key && { level: 'virtual key', owner_name: key.name };
-      }
-      case 'provider_config': {
-        const config = ctx.keys.providerConfig(Number(rule.ownerId));
-        const key = config && ctx.keys.get(config.keyId);
-        return key && config && { level: 'provider config', owner_name: `${key.name} (${config.provider})` };
-      }
-    }
-  };
-
-  const budgetHealth = (at: number): RouteResponse<'getOverview'>['budget_health'] =>
-    ctx.budgets
-      .allRules()
-      .flatMap((rule) => {
-        const owner = ownerOf(rule);
-        if (!owner) return [];
-        const budget = ctx.ledger.describeBudget(rule, at);
-        const period = periodAt(rule, at);
-        const capMicros = rule.maxLimitMicros + usdToMicros(budget.granted);
-        const spentMicros = usdToMicros(budget.current_usage);
-        // Linear pace over the elapsed part of the period; the first hour counts as elapsed so that a
-        // request in the period's first seconds does not project to thousands of dollars.
-        const length = period.end - period.start;
-        const elapsed = Math.min(length, Math.max(at - period.start, Math.min(HOUR, length)));
-        const projectedMicros = Math.round((spentMicros * length) / elapsed);
-        return [
-          {
-            ...budget,
-            ...owner,
-            used_fraction: capMicros > 0 ? spentMicros / capMicros : spentMicros > 0 ? 1 : 0,
-            projected_usage: microsToUsd(projectedMicros),
-            will_cross: projectedMicros > capMicros,
-          },
-        ];
-      })
-      .sort((a, b) => b.used_fraction - a.used_fraction);
 
   const spendSeries = (query: RouteQuery<'getSpendSeries'>): RouteResponse<'getSpendSeries'> => {
     const zone = zoneOf(query);
@@ -102,32 +129,21 @@ export function dashboardHandlers(ctx: GatewayContext) {
     }
 
     const slots = ctx.requestLog.spendBySlot(query.group, start, end);
-    const totals = new Map<string, { micros: number; name: string | null; lastSlot: number }>();
-    for (const slot of slots) {
-      const id = slot.group_id ?? NO_GROUP_ID;
-      const total = totals.get(id) ?? { micros: 0, name: null, lastSlot: -1 };
-      total.micros += slot.cost_micros;
-      if (slot.slot > total.lastSlot && slot.key_name !== null) {
-        total.name = slot.key_name; // the key's most recent name
-        total.lastSlot = slot.slot;
-      }
-      totals.set(id, total);
-    }
-    const ranked = [...totals].sort((a, b) => b[1].micros - a[1].micros || a[0].localeCompare(b[0]));
+    const ranked = totalsByGroup(slots);
     const named = ranked.slice(0, NAMED_GROUPS);
     const rest = ranked.slice(NAMED_GROUPS);
-    const seriesOf = new Map<string, string>(named.map(([id]) => [id, id]));
-    for (const [id] of rest) seriesOf.set(id, OTHER_GROUP_ID);
-    const groups = named.map(([id, total]) => ({
-      id,
-      name: groupName(ctx, query.group, id, total.name),
+    const seriesOf = new Map<string, string>(named.map(({ id }) => [id, id]));
+    for (const { id } of rest) seriesOf.set(id, OTHER_GROUP_ID);
+    const groups = named.map((total) => ({
+      id: total.id,
+      name: groupName(ctx, query.group, total.id, total.name),
       total: microsToUsd(total.micros),
     }));
     if (rest.length) {
       groups.push({
         id: OTHER_GROUP_ID,
         name: 'Other',
-        total: microsToUsd(rest.reduce((sum, [, total]) => sum + total.micros, 0)),
+        total: microsToUsd(rest.reduce((sum, total) => sum + total.micros, 0)),
       });
     }
 
@@ -167,7 +183,7 @@ export function dashboardHandlers(ctx: GatewayContext) {
           month: microsToUsd(totals.cost.month),
         },
         requests: { today: totals.requests.day, week: totals.requests.week, month: totals.requests.month },
-        budget_health: budgetHealth(at),
+        budget_health: budgetHealth(ctx, at),
         top_sessions: ctx.requestLog.topSessions(month, to, TOP_SESSIONS).map((session) => ({
           session_id: session.session_id,
           virtual_key_name: session.virtual_key_name,
@@ -299,7 +315,7 @@ function networkError(error: unknown): string {
   return cause?.message ?? error.message;
 }
 
-function groupName(ctx: GatewayContext, group: Group, id: string, keyName: string | null): string {
+export function groupName(ctx: GatewayContext, group: Group, id: string, keyName: string | null): string {
   if (id === NO_GROUP_ID) return group === 'team' ? 'No team' : group === 'key' ? 'No key' : 'No model';
   if (group === 'team') return ctx.organisation.get('team', id)?.name ?? `Deleted team ${id.slice(0, 8)}`;
   if (group === 'key') return keyName ?? ctx.keys.get(id)?.name ?? `Key ${id.slice(0, 8)}`;

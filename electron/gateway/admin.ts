@@ -227,6 +227,7 @@ export async function handleAdmin(
     const before = route.method === 'GET' ? undefined : currentState(handlers, route, params);
     const result = await handler({ params, query, body });
     if (route.method !== 'GET') {
+      ctx.status.invalidate(); // budgets, keys or the time zone may have changed what the status shows
       ctx.audit.record(
         {
           actor: 'admin',

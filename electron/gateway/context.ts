@@ -1,4 +1,4 @@
-// Everything a request handler may touch, assembled once at start-up by createGateway().
+// Everything a request handler may touch, assembled once at start-up by startGateway().
 import type { Dispatcher } from 'undici';
 import type { PriceBook } from '../pricing/price-book.js';
 import type { ProviderStore } from '../store/providers.js';
@@ -11,8 +11,12 @@ import type { GovernanceLedger } from '../governance/ledger.js';
 import type { AuditLog } from '../store/audit.js';
 import type { BudgetStore } from '../store/budgets.js';
 import type { OrganisationStore } from '../store/organisation.js';
+import type { LanSharing } from '../lan/sharing.js';
+import type { FailedKeyAttempts } from '../lan/throttle.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
+import type { StatusReporter } from './status.js';
+import type { UpstreamHealth } from './upstream-health.js';
 
 export interface GatewayContext {
   keys: VirtualKeyStore;
@@ -22,6 +26,7 @@ export interface GatewayContext {
   audit: AuditLog;
   providers: ProviderStore;
   prices: PriceStore;
+  /** Client settings, and the desktop state: pause, LAN sharing, notification switches, onboarding. */
   settings: SettingsStore;
   requestLog: RequestLog;
   content: ContentStore;
@@ -35,6 +40,14 @@ export interface GatewayContext {
   maxBodyBytes: number;
   /** Runs work in one SQLite transaction. */
   transaction: <T>(work: () => T) => T;
+  /** Consecutive upstream failures since the last success. */
+  upstream: UpstreamHealth;
+  /** The LAN listener, its settings and its certificates. */
+  lan: LanSharing;
+  /** Failed key attempts per address on the LAN listener. */
+  keyFailures: FailedKeyAttempts;
+  /** The gateway at a glance (GET /api/gateway/status, the tray). */
+  status: StatusReporter;
   /** Epoch milliseconds; injected so tests can move time. */
   clock: () => number;
   logger: Logger;

@@ -1,6 +1,7 @@
 // Assembles the gateway core from a data directory: opens the store, seeds prices and the provider
-// key, builds the context and the HTTP server, and knows how to shut all of it down without losing a
-// log row. Plain Node: the headless CLI, the Electron main process and the tests all start it here.
+// key, builds the context, the loopback server and LAN sharing, and knows how to shut all of it down
+// without losing a log row. Plain Node: the headless CLI, the Electron main process and the tests all
+// start it here, and the desktop shell drives it through the Gateway it returns (status, pause, LAN).
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -21,11 +22,17 @@ import { GovernanceLedger } from '../governance/ledger.js';
 import { AuditLog } from '../store/audit.js';
 import { BudgetStore } from '../store/budgets.js';
 import { OrganisationStore } from '../store/organisation.js';
+import type { GatewayStatus, LanSettings, LanStatus } from '../../shared/schemas.js';
+import { LanSharing, type LanUpdate } from '../lan/sharing.js';
+import { FailedKeyAttempts } from '../lan/throttle.js';
+import { setPaused } from './admin-desktop.js';
 import type { GatewayContext } from './context.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
 import { MAX_BODY_BYTES } from './proxy.js';
-import { createGatewayServer, trackConnections } from './server.js';
+import { createGatewayServer, createRouter, drainServer, localPolicy, trackConnections, type ConnectionTracker } from './server.js';
+import { StatusReporter } from './status.js';
+import { UpstreamHealth } from './upstream-health.js';
 
 export interface GatewayOptions {
   dataDir: string;
@@ -43,6 +50,15 @@ export interface GatewayOptions {
   processMetrics?: boolean;
   /** The renderer build to serve under /dashboard/; defaults to out/renderer at the project root. */
   dashboardDir?: string;
+  /** LAN sharing settings for this run only (`--lan`, tests): they win over the stored ones and are not saved. */
+  lan?: Partial<LanSettings>;
+}
+
+/** LAN sharing as the desktop shell drives it; changes made here are audited as the desktop app's. */
+export interface GatewayLan {
+  status(): LanStatus;
+  /** Saves the change and applies it at once; a failure to listen is in the answer's `error`, not thrown. */
+  update(patch: LanUpdate): Promise<LanStatus>;
 }
 
 export interface Gateway {
@@ -60,7 +76,12 @@ export interface Gateway {
   seededProviderKey: boolean;
   context: GatewayContext;
   server: Server;
-  /** Stops accepting, lets in-flight requests finish (up to graceMs), writes every queued log row. */
+  /** The gateway at a glance (GET /api/gateway/status): cheap enough to call every few seconds. */
+  status(): GatewayStatus;
+  /** Pauses (every inference request gets a 503 and a log row) or resumes; persists across restarts. */
+  setPaused(paused: boolean): GatewayStatus;
+  lan: GatewayLan;
+  /** Stops accepting (loopback and LAN), lets in-flight requests finish (up to graceMs), writes every queued log row. */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -93,6 +114,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const organisation = new OrganisationStore(db);
   const keys = new VirtualKeyStore(db);
   const budgets = new BudgetStore(db, () => settings.config.budget_time_zone);
+  let localUrl = '';
+  let localPort = 0;
+  const lan = new LanSharing({
+    dataDir: options.dataDir,
+    store: settings,
+    overrides: options.lan,
+    localPort: () => localPort,
+    logger,
+    clock,
+  });
 
   const context: GatewayContext = {
     keys,
@@ -125,6 +156,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }),
     adminToken,
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
+    upstream: new UpstreamHealth(),
+    lan,
+    keyFailures: new FailedKeyAttempts(),
+    status: new StatusReporter(() => context, () => localUrl),
     clock,
     logger,
   };
@@ -140,15 +175,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   sweep();
   const sweepTimer = setInterval(sweep, RETENTION_SWEEP_MS).unref();
 
-  const server = createGatewayServer(context, { dashboardDir: options.dashboardDir });
-  const connections = trackConnections(server);
   const host = options.host ?? '127.0.0.1';
+  const router = createRouter(context, { dashboardDir: options.dashboardDir });
+  const server = createGatewayServer(router, localPolicy(host, () => localPort));
+  const connections = trackConnections(server);
   await listen(server, host, options.port ?? 8787).catch((error: unknown) => {
     clearInterval(sweepTimer);
     db.close();
     throw error;
   });
   const port = (server.address() as AddressInfo).port;
+  localPort = port;
+  localUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  await lan.start(router);
 
   let closing: Promise<void> | null = null;
   const close = (graceMs = 30_000): Promise<void> => {
@@ -156,8 +195,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return closing;
   };
 
+  /** What the desktop app changes is audited like an admin's change through the API. */
+  const auditDesktop = (action: string, targetType: string, before: unknown, after: unknown): void =>
+    context.audit.record({ actor: 'desktop app', action, targetType, before, after }, clock());
+
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: localUrl,
     host,
     port,
     dataDir: options.dataDir,
@@ -169,32 +212,41 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     seededProviderKey,
     context,
     server,
+    status: () => context.status.current(),
+    setPaused(paused) {
+      const before = settings.pause();
+      const status = setPaused(context, paused);
+      if (before.paused !== paused) {
+        auditDesktop(paused ? 'pauseGateway' : 'resumeGateway', 'gateway', { paused: before.paused }, { paused, paused_at: status.paused_at });
+      }
+      return status;
+    },
+    lan: {
+      status: () => lan.status(),
+      async update(patch) {
+        const before = lan.settings();
+        const status = await lan.update(patch);
+        auditDesktop('updateLan', 'lan', before, status.settings);
+        return status;
+      },
+    },
     close,
   };
 }
 
 async function shutdown(
   server: Server,
-  connections: { closeIdle(): void },
+  connections: ConnectionTracker,
   db: Db,
   context: GatewayContext,
   sweepTimer: NodeJS.Timeout,
   graceMs: number,
 ): Promise<void> {
   clearInterval(sweepTimer);
-  const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-  // Keep-alive connections go idle as their last request finishes; close each as soon as it does.
-  connections.closeIdle();
-  const idleSweep = setInterval(() => connections.closeIdle(), 25);
-  const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
-  const outcome = await Promise.race([drained, deadline]);
-  clearInterval(idleSweep);
-  if (outcome === 'timeout') {
-    context.logger.warn(`requests still running after ${graceMs} ms; closing their connections`);
-    server.closeAllConnections();
-    // Let the aborted handlers write their rows before the queue is drained.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  const [outcome] = await Promise.all([drainServer(server, connections, graceMs), context.lan.close(graceMs)]);
+  if (outcome === 'timeout') context.logger.warn(`requests still running after ${graceMs} ms; closed their connections`);
+  // Let handlers of requests cut off (here or on the LAN) write their rows before the queue is drained.
+  await new Promise((resolve) => setImmediate(resolve));
   context.requestLog.close();
   await context.dispatcher.close();
   db.close();

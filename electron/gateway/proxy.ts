@@ -1,6 +1,7 @@
 // The hot path. One inference request, read top to bottom:
-//   identify the key → read body → parse → admit (refuse a missing, unknown or revoked key)
-//   → choose upstream → forward → relay (tapping the stream) → price → log.
+//   screen (a throttled LAN address) → identify the key → read body → parse → refuse while paused
+//   → admit (refuse a missing, unknown or revoked key) → choose upstream → forward
+//   → relay (tapping the stream) → note upstream health → price → log.
 // Every request leaves exactly one log row, whether it was refused, failed, aborted or served.
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
@@ -15,7 +16,10 @@ import type { KeyIdentity } from '../store/virtual-keys.js';
 import type { Admission, Attribution } from '../governance/ledger.js';
 import type { GatewayContext } from './context.js';
 import { asGatewayError, badRequest, errorBody, GatewayError, sendError } from './errors.js';
+import { noteKeyFailure, refuseThrottledAddress } from './lan-guard.js';
+import type { ListenerPolicy } from './server.js';
 import { SseTap, toolNamesOf, usageFromMessage } from './sse-tap.js';
+import { isUpstreamFailure } from './upstream-health.js';
 
 export type Endpoint = 'messages' | 'count_tokens' | 'models' | 'other';
 
@@ -86,6 +90,7 @@ export async function handleInference(
   route: InferenceRoute,
   req: IncomingMessage,
   res: ServerResponse,
+  listener: ListenerPolicy,
 ): Promise<void> {
   const attempt: Attempt = {
     requestId: `req_tg_${randomUUID().replaceAll('-', '')}`,
@@ -122,6 +127,7 @@ export async function handleInference(
 
   try {
     if (route.refusal) throw route.refusal;
+    refuseThrottledAddress(ctx, listener, req);
     const presented = presentedKey(req.headers);
     attempt.key = presented === null ? null : ctx.keys.identify(presented);
     attempt.body = await readBody(req, ctx.maxBodyBytes);
@@ -134,6 +140,7 @@ export async function handleInference(
       attempt.stream = route.endpoint === 'messages' && parsed.request.stream === true;
       attempt.sessionId ??= sessionFromMetadata(parsed.request);
     }
+    refuseWhilePaused(ctx);
     admitKey(ctx, presented, attempt.key);
     if (parsed instanceof GatewayError) throw parsed;
     if (attempt.key) {
@@ -157,6 +164,7 @@ export async function handleInference(
     await relay(ctx, upstream, res, attempt, clientGone.signal);
   } catch (error) {
     refuseOrFail(ctx, res, attempt, error, clientGone.signal.aborted);
+    noteKeyFailure(ctx, listener, req, error);
   } finally {
     const record = toLogRecord(ctx, route, req, attempt);
     if (attempt.admission) {
@@ -171,7 +179,22 @@ export async function handleInference(
     }
     ctx.requestLog.append(record);
     ctx.metrics.observe(record);
+    ctx.status.invalidate();
   }
+}
+
+// ---- screen ----------------------------------------------------------------------------------------
+
+/** A paused gateway forwards nothing; the answer says so, and that retrying will not help. */
+function refuseWhilePaused(ctx: GatewayContext): void {
+  if (!ctx.settings.pause().paused) return;
+  throw new GatewayError(
+    503,
+    'api_error',
+    'Tollgate is paused, so it is not forwarding requests to the Anthropic API: resume it from the tray or the dashboard.',
+    { 'x-should-retry': 'false' },
+    'paused',
+  );
 }
 
 // ---- authenticate ----------------------------------------------------------------------------------
@@ -310,11 +333,9 @@ async function forward(
     });
   } catch (error) {
     if (signal.aborted) throw error;
-    throw new GatewayError(
-      502,
-      'api_error',
-      `Tollgate could not reach the Anthropic API at ${base.origin}: ${describeNetworkError(error)}.`,
-    );
+    const message = `Tollgate could not reach the Anthropic API at ${base.origin}: ${describeNetworkError(error)}.`;
+    ctx.upstream.failed(message, ctx.clock());
+    throw new GatewayError(502, 'api_error', message);
   }
 }
 
@@ -385,6 +406,19 @@ async function relay(
   } finally {
     if (tap) summariseStream(attempt, tap);
     else summariseJson(attempt, Buffer.concat(jsonChunks));
+    if (!clientGone.aborted) noteUpstreamHealth(ctx, attempt);
+  }
+}
+
+/** 5xx (529 overloaded among them), an in-stream error or a broken-off answer count against the upstream. */
+function noteUpstreamHealth(ctx: GatewayContext, attempt: Attempt): void {
+  const failedInStream = attempt.status === 'error' && attempt.statusCode < 400;
+  if (isUpstreamFailure(attempt.statusCode) || failedInStream) {
+    const detail = [attempt.errorType, attempt.errorMessage].filter(Boolean).join(': ') || 'no details';
+    const what = failedInStream ? 'failed mid-answer' : `answered ${attempt.statusCode}`;
+    ctx.upstream.failed(`The Anthropic API ${what}: ${detail}`, ctx.clock());
+  } else if (attempt.statusCode < 400) {
+    ctx.upstream.succeeded();
   }
 }
 
