@@ -100,6 +100,9 @@ const createGatewaySlice: StateCreator<GatewayStore, [], [], GatewayActions> = (
       let stopped = false;
       const hidden = (): boolean => typeof document !== 'undefined' && document.visibilityState === 'hidden';
       const schedule = (): void => {
+        // One timer at most: a refresh from the tab becoming visible can overlap one already running.
+        if (timer !== null) clearTimeout(timer);
+        timer = null;
         if (stopped || hidden()) return;
         timer = setTimeout(() => {
           timer = null;

@@ -1,11 +1,14 @@
-// The signed-in frame: navigation on the left, a header with the gateway's address and enforcement,
-// and the current page. Moves focus to the page on navigation so screen readers hear the change.
+// The signed-in frame: navigation on the left, a header with the gateway's address, enforcement, LAN
+// sharing and the Pause control, a banner while paused, and the current page. Polls the gateway's
+// status while it is shown. Moves focus to the page on navigation so screen readers hear the change.
 import { useEffect, useRef, type ComponentType } from 'react';
 import { Badge } from '../Badge';
 import { Button } from '../Button';
 import { hrefFor, Link, navigate, useRoute } from '../router';
 import { Toaster } from '../Toaster';
+import { useGateway } from '../../stores/gateway';
 import { sessionSelectors, useSession } from '../../stores/session';
+import { LanBadge, PauseControl, PausedBanner } from './GatewayControls';
 import { icons, Logo } from './icons';
 
 export interface PageEntry {
@@ -19,6 +22,9 @@ export function Shell({ pages, defaultPage }: { pages: readonly PageEntry[]; def
   const main = useRef<HTMLElement>(null);
   const previousPage = useRef<string | null>(null);
   const refreshConfig = useSession((state) => state.refreshConfig);
+  const startPolling = useGateway((state) => state.startPolling);
+
+  useEffect(() => startPolling(), [startPolling]);
 
   useEffect(() => {
     if (route.page === '') navigate(`/${defaultPage}`, {}, { replace: true });
@@ -64,6 +70,7 @@ export function Shell({ pages, defaultPage }: { pages: readonly PageEntry[]; def
       </aside>
       <div className="shell-body">
         <ShellHeader />
+        <PausedBanner />
         <main id="main" ref={main} tabIndex={-1} className="content">
           {Page ? (
             <Page key={route.page} />
@@ -104,12 +111,16 @@ function ShellHeader() {
             <Badge tone="warning">Open: keys not required</Badge>
           </Link>
         )}
+        <LanBadge />
       </div>
-      {mode === 'browser' && (
-        <Button variant="ghost" size="sm" onClick={() => signOut()}>
-          Sign out
-        </Button>
-      )}
+      <div className="topbar-actions">
+        <PauseControl />
+        {mode === 'browser' && (
+          <Button variant="ghost" size="sm" onClick={() => signOut()}>
+            Sign out
+          </Button>
+        )}
+      </div>
     </header>
   );
 }
