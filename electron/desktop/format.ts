@@ -19,6 +19,22 @@ export function formatUsd(value: number): string {
   return usd2.format(value);
 }
 
+const usd4 = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 4,
+});
+
+/**
+ * `$8.50 of $10.00`. When cents cannot tell the two apart (a $0.036 spend of a $0.04 budget), both get
+ * up to four decimals, so a budget at 90 % never reads as `$0.04 of $0.04`.
+ */
+export function formatBudgetFigures(used: number, limit: number): string {
+  const [a, b] = [formatUsd(used), formatUsd(limit)];
+  return a === b && used !== limit ? `${usd4.format(used)} of ${usd4.format(limit)}` : `${a} of ${b}`;
+}
+
 /** 0.853 → `85%`, rounded down so that 99.6 % is not shown as a spent budget's 100 %. */
 export function formatPercent(fraction: number): string {
   return `${Math.floor(fraction * 100)}%`;
@@ -32,7 +48,7 @@ export function budgetOwner(warning: Pick<BudgetWarning, 'level' | 'owner_name'>
 /** A spent budget (100 % or more) is said as spent; a fuller one as a share of its limit. */
 export function budgetLine(warning: BudgetWarning): string {
   const owner = budgetOwner(warning);
-  const figures = `${formatUsd(warning.current_usage)} of ${formatUsd(warning.max_limit)}`;
+  const figures = formatBudgetFigures(warning.current_usage, warning.max_limit);
   return warning.used_fraction >= 1
     ? `Budget spent: ${owner} (${figures})`
     : `Budget at ${formatPercent(warning.used_fraction)}: ${owner} (${figures})`;

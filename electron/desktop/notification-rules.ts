@@ -7,7 +7,7 @@
 // does not replay what happened while it was off.
 import type { GatewayStatus, NotificationSettings } from '../../shared/schemas.js';
 import type { KeyRefusals } from '../store/request-log.js';
-import { budgetOwner, formatPercent, formatUsd, refusalReasonText, type BudgetWarning } from './format.js';
+import { budgetOwner, formatBudgetFigures, formatPercent, refusalReasonText, type BudgetWarning } from './format.js';
 import { UPSTREAM_FAILING } from './tray-menu.js';
 
 /** Refusals of one key within this window… */
@@ -123,7 +123,7 @@ function periodStartOf(warning: BudgetWarning): string | null {
 /** `period` names the budget period (its start when known, else the instant of the crossing). */
 function budgetNotification(warning: BudgetWarning, level: 80 | 100, period: string): Notification {
   const owner = budgetOwner(warning);
-  const figures = `${formatUsd(warning.current_usage)} of ${formatUsd(warning.max_limit)}`;
+  const figures = formatBudgetFigures(warning.current_usage, warning.max_limit);
   const key = `budget:${warning.budget_id}:${level}:${period}`;
   return level === 100
     ? {

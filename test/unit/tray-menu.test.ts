@@ -176,6 +176,13 @@ describe('budget warnings', () => {
     );
   });
 
+  it('shows figures to a tenth of a cent when cents would make a 90 % budget read as spent', () => {
+    const model = trayMenu(
+      state({ budget_warnings: [warning({ used_fraction: 0.9, current_usage: 0.036, max_limit: 0.04 })] }),
+    );
+    expect(labels(model)).toContain('Budget at 90%: team "Platform" ($0.036 of $0.04)');
+  });
+
   it('adds no warning lines when every budget is under 80 %', () => {
     expect(labels(trayMenu(state())).filter((label) => label.startsWith('Budget'))).toEqual([]);
   });
