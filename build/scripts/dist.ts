@@ -8,8 +8,13 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { build } from 'electron-vite';
-import { BINDING_FILE, electronMissingMessage, findElectron } from '../../electron/shell/native-binding.js';
-import { ensureElectronSqlite, NativeBuildError } from './native.js';
+import {
+  BINDING_FILE,
+  electronMissingMessage,
+  ensureElectronSqlite,
+  findElectron,
+  NativeBuildError,
+} from '../../electron/shell/native-binding.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 /** build/electron-builder.yml copies extraResources/native from here. */

@@ -1,12 +1,11 @@
 // `npm start`: the desktop app from this checkout. Checks the Electron binary first (so a machine
 // without it fails in a second with one line, not after a build), builds with electron-vite, makes sure
-// the Electron build of better-sqlite3 exists (build/scripts/native.ts), then runs Electron on the
+// the Electron build of better-sqlite3 exists (electron/shell/native-binding.ts), then runs Electron on the
 // project with that binding handed to the main process. Arguments after `--` go to Electron.
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { build } from 'electron-vite';
-import { electronMissingMessage, findElectron } from '../../electron/shell/native-binding.js';
-import { ensureElectronSqlite, NativeBuildError } from './native.js';
+import { electronMissingMessage, ensureElectronSqlite, findElectron, NativeBuildError } from '../../electron/shell/native-binding.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const log = (line: string): void => console.error(`tollgate: ${line}`);
