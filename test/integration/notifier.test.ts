@@ -7,6 +7,7 @@
 import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { GatewayControls } from '../../electron/desktop/controls.js';
 import type { Notification } from '../../electron/desktop/notification-rules.js';
 import { startNotifier, type Notifier } from '../../electron/desktop/notifier.js';
 import { REFUSALS_AFTER_SQL } from '../../electron/store/request-log.js';
@@ -38,7 +39,9 @@ async function start(): Promise<TestGateway> {
 
 /** The notifier on the running gateway; an hour-long interval, so only check() polls. */
 function watch(gateway: TestGateway): Notifier {
-  notifier = startNotifier({ gateway: gateway.gateway, notify: (n) => void notified.push(n), intervalMs: 3_600_000 });
+  // Typed as what the Electron shell hands the tray and the notifications: the real gateway must fit it.
+  const controls: GatewayControls = gateway.gateway;
+  notifier = startNotifier({ gateway: controls, notify: (n) => void notified.push(n), intervalMs: 3_600_000 });
   return notifier;
 }
 
