@@ -143,6 +143,8 @@ function budgetNotification(warning: BudgetWarning, level: 80 | 100, period: str
 // ---- a key refused again and again -----------------------------------------------------------------
 
 const NO_KEY = '(no key)';
+/** Refusals the admin asked for: a paused gateway refuses everyone, which is no news about a key. */
+const UNREMARKABLE_REASONS = new Set(['paused']);
 
 function refusalRule(
   memory: Record<string, KeyMemory>,
@@ -154,10 +156,12 @@ function refusalRule(
     next[id] = { ...key, seen: key.seen.filter((poll) => poll.at > now - REFUSAL_WINDOW_MS) };
   }
   for (const refused of refusals) {
+    const reasons = refused.reasons.filter((r) => !UNREMARKABLE_REASONS.has(r.reason));
+    if (reasons.length === 0) continue;
     const id = refused.virtual_key_id ?? NO_KEY;
     const key = (next[id] ??= { name: null, seen: [], announced_at: null });
     key.name = refused.virtual_key_name ?? key.name;
-    key.seen = [...key.seen, { at: now, reasons: Object.fromEntries(refused.reasons.map((r) => [r.reason, r.count])) }];
+    key.seen = [...key.seen, { at: now, reasons: Object.fromEntries(reasons.map((r) => [r.reason, r.count])) }];
   }
 
   const notifications: Notification[] = [];

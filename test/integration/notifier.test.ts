@@ -162,6 +162,17 @@ describe('a key refused again and again', () => {
     ]);
   });
 
+  it('does not count the refusals of a paused gateway, which the admin asked for', async () => {
+    const gateway = await start();
+    const key = await gateway.createKey('alice laptop');
+    const client = sdk(gateway, key.value);
+    const { check } = watch(gateway);
+    gateway.gateway.setPaused(true);
+
+    for (let i = 0; i < 6; i++) expect(await refused(client)).toBe(503);
+    expect(check()).toEqual([]);
+  });
+
   it('does not count refusals logged before the notifier started', async () => {
     const gateway = await start();
     const stranger = sdk(gateway, 'sk-tg-not-a-real-key');

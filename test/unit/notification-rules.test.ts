@@ -248,6 +248,22 @@ describe('a key refused again and again', () => {
     });
   });
 
+  it('does not count refusals of a paused gateway, which the admin asked for', () => {
+    const rules = new Rules();
+    expect(rules.poll({ refusals: [refused(20, { reasons: [{ reason: 'paused', count: 20 }] })] })).toEqual([]);
+    const [notification] = rules.poll({
+      refusals: [
+        refused(8, {
+          reasons: [
+            { reason: 'paused', count: 3 },
+            { reason: 'rate_limit', count: 5 },
+          ],
+        }),
+      ],
+    });
+    expect(notification?.body).toBe('5 refusals in the last 10 minutes, mostly: rate limit.');
+  });
+
   it('stays silent when switched off, and does not replay the refusals when switched back on', () => {
     const rules = new Rules();
     expect(rules.poll({ refusals: [refused(9)], settings: { key_refusals: false } })).toEqual([]);
