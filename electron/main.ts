@@ -1,63 +1,158 @@
-// Electron entry: starts the same gateway core as `npm run serve` on the per-user data directory and
-// opens the dashboard. The tray, notifications and LAN sharing arrive with the desktop issue; this
-// shell stays thin: start-up is a short sequence of setup steps.
-import { app, BrowserWindow } from 'electron';
+// Electron entry: starts the same gateway core as `npm run serve` in the main process, on the same data
+// directory, then lives in the tray. Start-up is the sequence of setup steps in start(), read top to
+// bottom; everything Electron-specific sits in shell/, the decisions it renders in desktop/.
+import { app, dialog, safeStorage } from 'electron';
+import { join } from 'node:path';
 import { defaultDataDir } from './config.js';
+import { STARTED_AT_LOGIN_FLAG } from './desktop/autostart.js';
+import { onboarding } from './gateway/admin-desktop.js';
 import { startGateway, type Gateway } from './gateway/gateway.js';
-import { createDashboardWindow, setupConnectionHandler } from './shell/window.js';
+import { exposeForEndToEndTests } from './shell/e2e.js';
+import { resolveSqliteBinding } from './shell/native-binding.js';
+import { setupNotifications } from './shell/notifications.js';
+import { createDesktopSecretBox } from './shell/safe-storage.js';
+import { setupTray } from './shell/tray.js';
+import { setupDashboardWindow, type DashboardWindow } from './shell/window.js';
 
-let gateway: Gateway | null = null;
+const DEFAULT_PORT = 8787;
 
-function setupSingleInstance(): boolean {
-  if (!app.requestSingleInstanceLock()) {
-    app.quit();
-    return false;
-  }
-  app.on('second-instance', () => {
-    const [window] = BrowserWindow.getAllWindows();
-    if (window) {
-      if (window.isMinimized()) window.restore();
-      window.focus();
-    } else createDashboardWindow();
-  });
-  return true;
+/** TOLLGATE_DATA_DIR as `npm run serve` honours it, else the per-user folder both share. */
+function setupDataDir(): string {
+  const dataDir = process.env.TOLLGATE_DATA_DIR || defaultDataDir();
+  // Chromium's own profile goes in a folder of its own inside the data directory, not loose beside
+  // tollgate.db; it also makes the single-instance lock one per data directory.
+  app.setPath('userData', join(dataDir, 'electron'));
+  return dataDir;
 }
 
-async function setupGateway(): Promise<Gateway> {
-  const nativeBinding = process.env.TOLLGATE_SQLITE_BINDING;
-  return startGateway({
-    dataDir: defaultDataDir(),
-    ...(nativeBinding && { nativeBinding }),
+/** A second launch shows the window of the first instead of starting a second gateway on the same data. */
+function setupSingleInstance(): { onSecondLaunch(open: () => void): void } | null {
+  if (!app.requestSingleInstanceLock()) return null;
+  let open: (() => void) | null = null;
+  let launchedEarly = false;
+  app.on('second-instance', () => {
+    if (open) open();
+    else launchedEarly = true;
+  });
+  return {
+    onSecondLaunch(handler) {
+      open = handler;
+      if (launchedEarly) handler();
+    },
+  };
+}
+
+async function setupGateway(dataDir: string): Promise<Gateway> {
+  const port = Number(process.env.TOLLGATE_PORT ?? DEFAULT_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`TOLLGATE_PORT must be 0-65535, not "${process.env.TOLLGATE_PORT}".`);
+  const secretBox = createDesktopSecretBox(safeStorage, join(dataDir, 'secret.key'));
+  const gateway = await startGateway({
+    dataDir,
+    port,
+    ...(process.env.TOLLGATE_ANTHROPIC_BASE_URL && { anthropicBaseUrl: process.env.TOLLGATE_ANTHROPIC_BASE_URL }),
+    secretBox,
+    nativeBinding: resolveSqliteBinding({
+      env: process.env,
+      packaged: app.isPackaged,
+      resourcesPath: process.resourcesPath,
+      appPath: app.getAppPath(),
+      electronVersion: process.versions.electron,
+      platform: process.platform,
+      arch: process.arch,
+    }),
     processMetrics: true,
   });
+  console.log(`Tollgate gateway listening on ${gateway.url}\n  data directory: ${gateway.dataDir}\n  secrets:        ${gateway.secretProtection}`);
+  return gateway;
 }
 
-function setupQuit(): void {
+/**
+ * The dashboard from the gateway itself, so its API calls are same-origin. Under `npm run dev` the
+ * window loads electron-vite's dev server instead, whose proxy sends /api to the gateway
+ * (electron.vite.config.ts), so the page's own origin is still the API base.
+ */
+function setupWindow(gateway: Gateway): DashboardWindow {
+  const url = process.env.ELECTRON_RENDERER_URL ?? `${gateway.url}/dashboard/`;
+  return setupDashboardWindow({ url, connection: { apiBase: new URL(url).origin, adminToken: gateway.adminToken } });
+}
+
+/** Closing the window keeps the app in the tray; Quit (or a signal) drains the gateway, then exits. */
+function setupQuit(gateway: Gateway, stopShell: () => void): () => void {
   let quitting = false;
+  app.on('window-all-closed', () => undefined);
   app.on('before-quit', (event) => {
-    if (quitting || !gateway) return;
+    if (quitting) return;
     event.preventDefault();
     quitting = true;
-    void gateway.close().finally(() => app.quit());
+    stopShell();
+    gateway.close().then(
+      () => app.exit(0),
+      (error: unknown) => {
+        console.error('Tollgate: error while stopping the gateway', error);
+        app.exit(1);
+      },
+    );
   });
-  // Closing the window does not stop the gateway: teammates may be using it.
-  app.on('window-all-closed', () => undefined);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
+  return () => app.quit();
+}
+
+/**
+ * A start by hand opens the window; a start at login stays in the tray unless the first-run steps are
+ * still to do (the window then shows them).
+ */
+function shouldOpenWindow(gateway: Gateway): boolean {
+  if (!process.argv.includes(STARTED_AT_LOGIN_FLAG)) return true;
+  try {
+    return onboarding(gateway.context).needed;
+  } catch (error) {
+    console.error('Tollgate: could not read the onboarding state; opening the window', error);
+    return true;
+  }
 }
 
 async function start(): Promise<void> {
-  if (!setupSingleInstance()) return;
+  const dataDir = setupDataDir();
+  const instance = setupSingleInstance();
+  if (!instance) {
+    app.quit();
+    return;
+  }
   await app.whenReady();
-  gateway = await setupGateway();
-  const running = gateway;
-  setupConnectionHandler(() => ({ apiBase: running.url, adminToken: running.adminToken }));
-  setupQuit();
-  createDashboardWindow();
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createDashboardWindow();
+  const gateway = await setupGateway(dataDir);
+  const dashboard = setupWindow(gateway);
+  const openDashboard = (): void => void dashboard.open();
+  let stopShell = (): void => undefined;
+  const quit = setupQuit(gateway, () => stopShell());
+  const tray = setupTray({
+    gateway,
+    resourcesDir: app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'build'),
+    openDashboard,
+    quit,
   });
+  const notifications = setupNotifications({ gateway, onClick: openDashboard });
+  stopShell = () => {
+    notifications.stop();
+    tray.destroy();
+  };
+  instance.onSecondLaunch(openDashboard);
+  app.on('activate', openDashboard);
+  exposeForEndToEndTests({
+    trayMenu: () => tray.model(),
+    notifications: () => notifications.shown(),
+    gatewayUrl: gateway.url,
+    adminToken: gateway.adminToken,
+    dataDir,
+  });
+  if (shouldOpenWindow(gateway)) openDashboard();
 }
 
 start().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  const inUse = /EADDRINUSE/.test(message)
+    ? `\n\nAnother program is using the port, perhaps \`npm run serve\` or another Tollgate on the same data. Stop it, or set TOLLGATE_PORT.`
+    : '';
   console.error('Tollgate failed to start', error);
+  if (app.isReady()) dialog.showErrorBox('Tollgate could not start', `${message}${inUse}`);
   app.exit(1);
 });
