@@ -112,7 +112,8 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
     const pathname = url.pathname;
     const lan = listener.role === 'lan';
     const unprefixed = pathname.startsWith(`${ANTHROPIC_PREFIX}/`) ? pathname.slice(ANTHROPIC_PREFIX.length) : pathname;
-    const proxied = inferenceRoute(method, pathname, url.search);
+    const usage = unprefixed === '/v1/tollgate/usage' && (method === 'GET' || method === 'HEAD');
+    const proxied = usage ? null : inferenceRoute(method, pathname, url.search);
 
     if (lan && !listener.hostAllowed(req.headers.host)) {
       const refusal = wrongHost(req, listener);
@@ -121,7 +122,7 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
       return sendError(res, refusal);
     }
 
-    if (unprefixed === '/v1/tollgate/usage' && (method === 'GET' || method === 'HEAD')) return handleUsage(ctx, req, res, listener);
+    if (usage) return handleUsage(ctx, req, res, listener);
     if (proxied) return handleInference(ctx, proxied, req, res, listener);
 
     if (pathname === CA_CERTIFICATE_PATH && (method === 'GET' || method === 'HEAD')) return serveCaCertificate(ctx, res, method === 'HEAD');
