@@ -2,6 +2,7 @@
 // directory, then lives in the tray. Start-up is the sequence of setup steps in start(), read top to
 // bottom; everything Electron-specific sits in shell/, the decisions it renders in desktop/.
 import { app, dialog, safeStorage } from 'electron';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDataDir } from './config.js';
 import { STARTED_AT_LOGIN_FLAG } from './desktop/autostart.js';
@@ -45,21 +46,24 @@ function setupSingleInstance(): { onSecondLaunch(open: () => void): void } | nul
 async function setupGateway(dataDir: string): Promise<Gateway> {
   const port = Number(process.env.TOLLGATE_PORT ?? DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`TOLLGATE_PORT must be 0-65535, not "${process.env.TOLLGATE_PORT}".`);
-  const secretBox = createDesktopSecretBox(safeStorage, join(dataDir, 'secret.key'));
+  const nativeBinding = resolveSqliteBinding({
+    env: process.env,
+    packaged: app.isPackaged,
+    resourcesPath: process.resourcesPath,
+    appPath: app.getAppPath(),
+    electronVersion: process.versions.electron,
+    platform: process.platform,
+    arch: process.arch,
+  });
+  if (!existsSync(nativeBinding)) {
+    throw new Error(`SQLite for Electron is missing (${nativeBinding}). Start the app with \`npm start\`, which builds it.`);
+  }
   const gateway = await startGateway({
     dataDir,
     port,
     ...(process.env.TOLLGATE_ANTHROPIC_BASE_URL && { anthropicBaseUrl: process.env.TOLLGATE_ANTHROPIC_BASE_URL }),
-    secretBox,
-    nativeBinding: resolveSqliteBinding({
-      env: process.env,
-      packaged: app.isPackaged,
-      resourcesPath: process.resourcesPath,
-      appPath: app.getAppPath(),
-      electronVersion: process.versions.electron,
-      platform: process.platform,
-      arch: process.arch,
-    }),
+    secretBox: createDesktopSecretBox(safeStorage, join(dataDir, 'secret.key')),
+    nativeBinding,
     processMetrics: true,
   });
   console.log(`Tollgate gateway listening on ${gateway.url}\n  data directory: ${gateway.dataDir}\n  secrets:        ${gateway.secretProtection}`);
