@@ -228,3 +228,11 @@ export function gatewayStatus(overrides: Partial<GatewayStatus> = {}): GatewaySt
 }
 
 export const NOTIFICATIONS: NotificationSettings = { budget_thresholds: true, key_refusals: true, upstream_failures: true };
+
+/** The routes the settings page's LAN and notification sections read, for tests about other sections. */
+export function desktopSettingsRoutes(status: GatewayStatus = gatewayStatus()): Record<string, Handler> {
+  return {
+    'GET /api/gateway/status': () => ({ body: status }),
+    'GET /api/notifications': () => ({ body: NOTIFICATIONS }),
+  };
+}

@@ -18,7 +18,9 @@ import {
 import { initialProvidersState, useProviders } from '../../renderer/src/stores/providers';
 import { useSession } from '../../renderer/src/stores/session';
 import { initialSettingsState, useSettings } from '../../renderer/src/stores/settings';
-import { CONNECTION, refusal, standInApi, unnamedControls, type RecordedCall } from './pages-fixtures';
+import { initialGatewayState, useGateway } from '../../renderer/src/stores/gateway';
+import { initialNotificationsState, useNotifications } from '../../renderer/src/stores/notifications';
+import { CONNECTION, desktopSettingsRoutes, refusal, standInApi, unnamedControls, type RecordedCall } from './pages-fixtures';
 
 const CONFIG: ClientConfig = {
   enforce_auth_on_inference: true,
@@ -35,6 +37,8 @@ beforeEach(() => {
   useAudit.setState(initialAuditState);
   usePricing.setState(initialPricingState);
   useProviders.setState(initialProvidersState);
+  useGateway.setState(initialGatewayState);
+  useNotifications.setState(initialNotificationsState);
 });
 
 afterEach(() => {
@@ -46,6 +50,7 @@ describe('the settings page', () => {
   it('shows a change at once, then puts the old value back and says why when the gateway refuses it', async () => {
     let refuse: () => void = () => undefined;
     const api = standInApi({
+      ...desktopSettingsRoutes(),
       'GET /api/config': () => ({ body: { client_config: CONFIG } }),
       'PUT /api/config': () =>
         new Promise((resolve) => {
@@ -83,6 +88,7 @@ describe('the settings page', () => {
 
   it('keeps a change the gateway accepts and takes the value the gateway answered with', async () => {
     const api = standInApi({
+      ...desktopSettingsRoutes(),
       'GET /api/config': () => ({ body: { client_config: CONFIG } }),
       'PUT /api/config': ({ body }) => ({
         body: { client_config: { ...CONFIG, ...(body as { client_config: Partial<ClientConfig> }).client_config } },
@@ -101,7 +107,7 @@ describe('the settings page', () => {
   });
 
   it('asks before shortening retention, since older requests are deleted', async () => {
-    const api = standInApi({ 'GET /api/config': () => ({ body: { client_config: CONFIG } }) });
+    const api = standInApi({ ...desktopSettingsRoutes(), 'GET /api/config': () => ({ body: { client_config: CONFIG } }) });
     restoreFetch = api.restore;
     render(<SettingsPage />);
 

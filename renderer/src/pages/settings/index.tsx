@@ -1,4 +1,5 @@
-// Settings: the gateway-wide switches, each with what it does to requests, to the log and to budgets.
+// Settings: the gateway-wide switches, each with what it does to requests, to the log and to budgets,
+// then LAN sharing and the desktop notifications.
 // A change shows at once and is sent; if the gateway refuses it, the previous value comes back and the
 // refusal is shown where the change was made.
 import { useEffect, useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
@@ -6,6 +7,9 @@ import { isTimeZone, type ClientConfig } from '../../../../shared/schemas';
 import { Button, ConfirmDialog, ErrorBanner, Loading, PageHeader } from '../../components';
 import { useSession } from '../../stores/session';
 import { settingsSelectors, useSettings, type SettingName } from '../../stores/settings';
+import { LanSharing } from './LanSharing';
+import { Notifications } from './Notifications';
+import { saveState, SectionFrame, Switch } from './parts';
 import './settings.css';
 
 export default function SettingsPage() {
@@ -45,6 +49,8 @@ export default function SettingsPage() {
           <TimeZone config={config} />
         </>
       )}
+      <LanSharing />
+      <Notifications />
     </div>
   );
 }
@@ -63,45 +69,10 @@ function Section({
   const pending = useSettings(settingsSelectors.isPending(field));
   const failed = useSettings(settingsSelectors.failedField(field));
   const saved = useSettings((state) => state.saved);
-  const justSaved = !pending && !failed && saved !== null && saved.fields.includes(field);
   return (
-    <section className="settings-section" aria-labelledby={id}>
-      <header className="settings-section-header">
-        <h2 id={id}>{title}</h2>
-        <span className="settings-state" aria-live="polite">
-          {pending ? 'Saving…' : failed ? <span className="settings-failed">Not saved</span> : justSaved ? 'Saved' : ''}
-        </span>
-      </header>
+    <SectionFrame id={id} title={title} state={saveState(pending, failed !== null, saved !== null && saved.fields.includes(field))}>
       {children}
-    </section>
-  );
-}
-
-/** A switch: a checkbox announced as on/off, labelled by the setting's name. */
-function Switch({
-  label,
-  checked,
-  onChange,
-  describedBy,
-}: {
-  label: string;
-  checked: boolean;
-  onChange: (on: boolean) => void;
-  describedBy?: string;
-}) {
-  const id = useId();
-  return (
-    <div className="settings-switch">
-      <input
-        id={id}
-        type="checkbox"
-        role="switch"
-        checked={checked}
-        aria-describedby={describedBy}
-        onChange={(event) => onChange(event.target.checked)}
-      />
-      <label htmlFor={id}>{label}</label>
-    </div>
+    </SectionFrame>
   );
 }
 
