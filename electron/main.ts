@@ -149,6 +149,7 @@ async function start(): Promise<void> {
     dataDir,
   });
   if (shouldOpenWindow(gateway)) openDashboard();
+  else app.dock?.hide(); // macOS: in the menu bar only, like after closing the window
 }
 
 start().catch((error: unknown) => {
