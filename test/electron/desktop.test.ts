@@ -2,7 +2,7 @@
 // _electron), on a temporary data directory, with only the Anthropic API stood in for. It checks what a
 // person sees: the gateway answers, the window shows the dashboard without a sign-in, the tray menu
 // shows today's spend and follows a pause made through the API, a budget crossing 80 % raises a
-// notification, and closing the window leaves the app running in the tray. The main process exposes
+// notification, closing the window leaves the app running in the tray, and Quit stops the gateway. The main process exposes
 // the tray model and the notifications to the test only under TOLLGATE_E2E=1 (electron/shell/e2e.ts).
 // Where the Electron binary is not installed (it cannot be downloaded on our machines) the suite says so
 // in one line and skips.
@@ -53,6 +53,7 @@ suite('the desktop app', () => {
   let app: ElectronApplication;
   let window: Page;
   let hooks: Pick<TollgateE2E, 'gatewayUrl' | 'adminToken' | 'dataDir'>;
+  let quit = false;
 
   const trayMenu = (): Promise<ReturnType<TollgateE2E['trayMenu']>> =>
     app.evaluate(() => {
@@ -104,7 +105,7 @@ suite('the desktop app', () => {
   }, 15 * 60_000);
 
   afterAll(async () => {
-    await app?.close();
+    if (!quit) await app?.close();
     await upstream?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
@@ -159,5 +160,15 @@ suite('the desktop app', () => {
     await expect.poll(() => app.windows().length, POLL).toBe(0);
     expect((await fetch(`${hooks.gatewayUrl}/health`)).status).toBe(200);
     expect((await trayMenu()).items.some((item) => item.type === 'action' && item.action === 'open-dashboard')).toBe(true);
+  });
+
+  it('stops the gateway and exits cleanly on Quit', async () => {
+    const closed = app.waitForEvent('close');
+    // Quit after evaluate has answered, so the answer does not race the exit.
+    await app.evaluate(({ app: electronApp }) => void setImmediate(() => electronApp.quit()));
+    await closed;
+    quit = true;
+    await expect.poll(() => app.process().exitCode, POLL).toBe(0);
+    await expect(fetch(`${hooks.gatewayUrl}/health`)).rejects.toThrow();
   });
 });
