@@ -7,8 +7,9 @@
 // Where the Electron binary is not installed (it cannot be downloaded on our machines) the suite says so
 // in one line and skips.
 import Anthropic from '@anthropic-ai/sdk';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { build } from 'electron-vite';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TollgateE2E } from '../../electron/shell/e2e.js';
@@ -76,6 +77,11 @@ suite('the desktop app', () => {
 
   beforeAll(async () => {
     await ensureDashboardBuilt();
+    // `npm test` builds before vitest runs; a lone run builds here when the main bundle is missing too.
+    // (Never rebuilt when present: other suites read out/ at the same time.)
+    if (!existsSync(join(ROOT, 'out', 'main', 'index.js')) || !existsSync(join(ROOT, 'out', 'preload', 'index.cjs'))) {
+      await build({ root: ROOT, logLevel: 'warn' });
+    }
     const binding = ensureElectronSqlite(ROOT, electron, (line) => console.log(line));
     upstream = await startStandIn({ apiKey: UPSTREAM_API_KEY });
     dataDir = tempDataDir();
