@@ -1,9 +1,13 @@
 // Where Tollgate keeps its data and how the headless gateway is configured: command-line flags first,
 // then TOLLGATE_* environment variables, then defaults. The default data directory is the per-user
 // application data folder Electron's app.getPath('userData') gives the desktop app, so both share it.
+// LAN sharing flags override the stored LAN settings for one run without saving them.
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { LanSettings } from '../shared/schemas.js';
+import { isWildcardAddress } from './lan/addresses.js';
 
 export const APP_NAME = 'Tollgate';
 
@@ -20,6 +24,8 @@ export interface ServeConfig {
   anthropicBaseUrl: string | undefined;
   /** Serve generated demo data from a directory of its own instead of real data. */
   demo: boolean;
+  /** LAN sharing settings for this run (`--lan` and friends); undefined keeps the stored ones. */
+  lan: Partial<LanSettings> | undefined;
 }
 
 /** Where `--demo` keeps its data unless --data-dir says otherwise: beside the real directory, never in it. */
@@ -39,6 +45,15 @@ export const USAGE = `Usage: npm run serve -- [options]
                               ${DEMO_PORT} unless --port is given; a directory holding real data is refused
   -h, --help                  show this help
 
+LAN sharing (for this run; the desktop app's LAN settings are kept otherwise):
+  --lan                       share the proxy and the usage page on this machine's LAN addresses, over
+                              HTTPS with Tollgate's own CA (kept in DATA_DIR/tls)    (TOLLGATE_LAN=1)
+  --lan-address ADDR          listen on this one address only   (TOLLGATE_LAN_ADDRESS, default: every LAN address)
+  --lan-port PORT             LAN port                          (TOLLGATE_LAN_PORT, default: the --port in use)
+  --no-tls                    plain HTTP on the LAN: keys and prompts cross it unencrypted  (TOLLGATE_NO_TLS=1)
+  --remote-admin              also serve the admin API and dashboard on the LAN (admin token required,
+                              Host and Origin checked); off unless given here
+
 ANTHROPIC_API_KEY, when set, seeds the Anthropic provider key if none is stored yet.`;
 
 export class ConfigError extends Error {}
@@ -54,6 +69,11 @@ export function readServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv 
         'data-dir': { type: 'string' },
         'anthropic-base-url': { type: 'string' },
         demo: { type: 'boolean' },
+        lan: { type: 'boolean' },
+        'lan-address': { type: 'string' },
+        'lan-port': { type: 'string' },
+        'no-tls': { type: 'boolean' },
+        'remote-admin': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -79,5 +99,33 @@ export function readServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv 
     dataDir: values['data-dir'] ?? (demo ? demoDataDir(env.TOLLGATE_DATA_DIR ?? defaultDataDir(env)) : env.TOLLGATE_DATA_DIR ?? defaultDataDir(env)),
     anthropicBaseUrl,
     demo,
+    lan: lanOverrides(values, env),
   };
+}
+
+const yes = (value: string | undefined): boolean => value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+
+function lanOverrides(
+  values: { lan?: boolean; 'lan-address'?: string; 'lan-port'?: string; 'no-tls'?: boolean; 'remote-admin'?: boolean },
+  env: NodeJS.ProcessEnv,
+): Partial<LanSettings> | undefined {
+  const lan: Partial<LanSettings> = {};
+  if (values.lan === true || yes(env.TOLLGATE_LAN)) lan.enabled = true;
+  if (values['no-tls'] === true || yes(env.TOLLGATE_NO_TLS)) lan.tls = false;
+  if (values['remote-admin'] === true) lan.remote_admin = true;
+  const address = values['lan-address'] ?? env.TOLLGATE_LAN_ADDRESS;
+  if (address !== undefined) {
+    const plain = address.trim().replace(/^\[|\]$/g, '');
+    if (isIP(plain) === 0 || isWildcardAddress(plain)) {
+      throw new ConfigError(`--lan-address must be one IP address of this machine, not "${address}".`);
+    }
+    lan.address = plain;
+  }
+  const portText = values['lan-port'] ?? env.TOLLGATE_LAN_PORT;
+  if (portText !== undefined) {
+    const port = Number(portText);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--lan-port must be 0-65535, not "${portText}".`);
+    lan.port = port;
+  }
+  return Object.keys(lan).length > 0 ? lan : undefined;
 }

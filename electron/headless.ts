@@ -1,10 +1,12 @@
 // `npm run serve`: the gateway core without Electron, for servers, CI and tests. Prints where its
-// data and admin token are, then serves until SIGINT/SIGTERM, when it drains in-flight requests and
-// writes every queued log row before exiting. `--demo` first fills a separate directory with generated
-// sample data and says so loudly.
+// data and admin token are (and, when sharing on the LAN, the URLs teammates use and the CA they
+// trust), then serves until SIGINT/SIGTERM, when it drains in-flight requests and writes every queued
+// log row before exiting. `--demo` first fills a separate directory with generated sample data and
+// says so loudly.
 import { ConfigError, readServeConfig, USAGE } from './config.js';
 import { NotDemoDataError, prepareDemoDataDir, type DemoDataDir } from './demo/demo-dir.js';
 import { startGateway, type Gateway } from './gateway/gateway.js';
+import { plainHttpWarning, remoteAdminWarning } from './lan/sharing.js';
 
 async function main(): Promise<void> {
   let config;
@@ -75,11 +77,37 @@ function announce(gateway: Gateway, demo: DemoDataDir | null): void {
       (provider?.keys.length ? ` (${provider.keys.length} key${provider.keys.length > 1 ? 's' : ''})` : ' (no API key yet: set ANTHROPIC_API_KEY or POST /api/providers)'),
     `  secrets:        ${gateway.secretProtection}`,
     ...(demo ? [`  demo key:       ${demo.keyFile} (the demo-playground key, for trying the gateway)`] : []),
+    ...lanLines(gateway),
     demo
       ? `Ready. DEMO DATA: sign in with the admin token, or send Claude Code through it: ANTHROPIC_BASE_URL=${gateway.url} ANTHROPIC_AUTH_TOKEN=$(cat '${demo.keyFile}') claude`
       : `Ready. Create a virtual key: curl -s -X POST ${gateway.url}/api/governance/virtual-keys -H "Authorization: Bearer $(cat '${gateway.adminTokenFile}')" -H 'content-type: application/json' -d '{"name":"me"}'`,
   ];
   console.log(lines.join('\n'));
+}
+
+/** Where teammates reach the gateway and which CA they trust; nothing when sharing is off. */
+function lanLines(gateway: Gateway): string[] {
+  const lan = gateway.lan.status();
+  if (!lan.settings.enabled) return [];
+  const lines = lan.urls.map((url) => `  LAN URL:        ${url}`);
+  if (lan.error) lines.push(`  LAN sharing:    not listening: ${lan.error}`);
+  if (lan.ca_certificate_path && lan.ca_fingerprint_sha256) {
+    lines.push(
+      `  CA certificate: ${lan.ca_certificate_path}`,
+      `  CA fingerprint: SHA256 ${lan.ca_fingerprint_sha256}`,
+    );
+    const [first] = lan.urls;
+    if (first) {
+      lines.push(
+        `  teammates:      download ${first}${lan.ca_certificate_url ?? ''}, check its fingerprint, and point NODE_EXTRA_CA_CERTS at it; their usage page is ${first}/usage`,
+      );
+    }
+  }
+  const plain = plainHttpWarning(lan.settings);
+  const remoteAdmin = remoteAdminWarning(lan.settings);
+  if (plain) lines.push(`WARNING: ${plain}`);
+  if (remoteAdmin) lines.push(`WARNING: ${remoteAdmin.toUpperCase()}`);
+  return lines;
 }
 
 function demoBanner(demo: DemoDataDir): string[] {

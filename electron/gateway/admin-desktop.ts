@@ -12,7 +12,9 @@ export function setPaused(ctx: GatewayContext, paused: boolean): GatewayStatus {
   const before = ctx.settings.pause();
   ctx.settings.setPaused(paused, ctx.clock());
   if (before.paused !== paused) {
-    ctx.logger.info(paused ? 'paused: inference requests are refused until resumed' : 'resumed: forwarding requests again');
+    ctx.logger.info(
+      paused ? 'paused: inference requests are refused until resumed' : 'resumed: forwarding requests again',
+    );
   }
   return ctx.status.current();
 }

@@ -30,7 +30,14 @@ import type { GatewayContext } from './context.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
 import { MAX_BODY_BYTES } from './proxy.js';
-import { createGatewayServer, createRouter, drainServer, localPolicy, trackConnections, type ConnectionTracker } from './server.js';
+import {
+  createGatewayServer,
+  createRouter,
+  drainServer,
+  localPolicy,
+  trackConnections,
+  type ConnectionTracker,
+} from './server.js';
 import { StatusReporter } from './status.js';
 import { UpstreamHealth } from './upstream-health.js';
 
@@ -159,7 +166,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     upstream: new UpstreamHealth(),
     lan,
     keyFailures: new FailedKeyAttempts(),
-    status: new StatusReporter(() => context, () => localUrl),
+    status: new StatusReporter(
+      () => context,
+      () => localUrl,
+    ),
     clock,
     logger,
   };
@@ -177,7 +187,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const host = options.host ?? '127.0.0.1';
   const router = createRouter(context, { dashboardDir: options.dashboardDir });
-  const server = createGatewayServer(router, localPolicy(host, () => localPort));
+  const server = createGatewayServer(
+    router,
+    localPolicy(host, () => localPort),
+  );
   const connections = trackConnections(server);
   await listen(server, host, options.port ?? 8787).catch((error: unknown) => {
     clearInterval(sweepTimer);
@@ -217,7 +230,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const before = settings.pause();
       const status = setPaused(context, paused);
       if (before.paused !== paused) {
-        auditDesktop(paused ? 'pauseGateway' : 'resumeGateway', 'gateway', { paused: before.paused }, { paused, paused_at: status.paused_at });
+        auditDesktop(
+          paused ? 'pauseGateway' : 'resumeGateway',
+          'gateway',
+          { paused: before.paused },
+          { paused, paused_at: status.paused_at },
+        );
       }
       return status;
     },
@@ -244,7 +262,8 @@ async function shutdown(
 ): Promise<void> {
   clearInterval(sweepTimer);
   const [outcome] = await Promise.all([drainServer(server, connections, graceMs), context.lan.close(graceMs)]);
-  if (outcome === 'timeout') context.logger.warn(`requests still running after ${graceMs} ms; closed their connections`);
+  if (outcome === 'timeout')
+    context.logger.warn(`requests still running after ${graceMs} ms; closed their connections`);
   // Let handlers of requests cut off (here or on the LAN) write their rows before the queue is drained.
   await new Promise((resolve) => setImmediate(resolve));
   context.requestLog.close();

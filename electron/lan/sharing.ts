@@ -335,19 +335,19 @@ export class LanSharing {
   }
 }
 
+/** Plain HTTP on the LAN: said whenever it is on, in the status, the tray and the CLI. */
+export function plainHttpWarning(settings: LanSettings): string | null {
+  if (!settings.enabled || settings.tls) return null;
+  return `LAN sharing uses plain HTTP: virtual keys${settings.remote_admin ? ', the admin token' : ''}, prompts and answers cross the network unencrypted, readable by anyone on it. Turn TLS on unless you trust every machine on this network.`;
+}
+
+export function remoteAdminWarning(settings: LanSettings): string | null {
+  if (!settings.enabled || !settings.remote_admin) return null;
+  return 'Remote admin is on: the admin API and dashboard answer on the LAN to anyone holding the admin token.';
+}
+
 function warningFor(settings: LanSettings): string | null {
-  if (!settings.enabled) return null;
-  const warnings: string[] = [];
-  if (!settings.tls) {
-    warnings.push(
-      `LAN sharing uses plain HTTP: virtual keys${settings.remote_admin ? ', the admin token' : ''}, prompts and answers cross the network unencrypted, readable by anyone on it. Turn TLS on unless you trust every machine on this network.`,
-    );
-  }
-  if (settings.remote_admin) {
-    warnings.push(
-      'Remote admin is on: the admin API and dashboard answer on the LAN to anyone holding the admin token.',
-    );
-  }
+  const warnings = [plainHttpWarning(settings), remoteAdminWarning(settings)].filter((warning) => warning !== null);
   return warnings.length ? warnings.join(' ') : null;
 }
 

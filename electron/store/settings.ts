@@ -106,7 +106,10 @@ export class SettingsStore {
     const stored = this.parsed(PAUSE);
     const state: PauseState =
       typeof stored === 'object' && stored !== null && 'paused' in stored && stored.paused === true
-        ? { paused: true, pausedAt: 'pausedAt' in stored && typeof stored.pausedAt === 'number' ? stored.pausedAt : null }
+        ? {
+            paused: true,
+            pausedAt: 'pausedAt' in stored && typeof stored.pausedAt === 'number' ? stored.pausedAt : null,
+          }
         : RUNNING;
     this.values.set(PAUSE, state);
     return state;

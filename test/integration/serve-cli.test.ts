@@ -2,11 +2,13 @@
 // directory, configured by flags or TOLLGATE_* variables, seeded from ANTHROPIC_API_KEY, stopped with
 // Ctrl-C. Only the upstream is a stand-in. Each start costs about half a second, so every test starts
 // the gateway as few times as its behaviour needs.
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEntry, Provider, VirtualKey } from '../../shared/schemas.js';
 import { UPSTREAM_API_KEY } from '../support/gateway.js';
@@ -353,7 +355,19 @@ describe('npm run serve', () => {
     });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Usage: npm run serve -- [options]');
-    for (const flag of ['--host', '--port', '--data-dir', '--anthropic-base-url', 'ANTHROPIC_API_KEY']) {
+    for (const flag of [
+      '--host',
+      '--port',
+      '--data-dir',
+      '--anthropic-base-url',
+      'ANTHROPIC_API_KEY',
+      '--lan',
+      '--lan-address',
+      '--lan-port',
+      '--no-tls',
+      '--remote-admin',
+      'TOLLGATE_LAN',
+    ]) {
       expect(result.stdout).toContain(flag);
     }
     expect(result.stdout).not.toContain('listening');
@@ -377,5 +391,90 @@ describe('npm run serve', () => {
     expect(exit.code === 0 || exit.signal === 'SIGINT', served.process.output).toBe(true);
     expect(served.process.stderr).toMatch(/stopped cleanly/);
     expect(served.process.stderr).not.toMatch(/forced exit/);
+  });
+
+  it('shares on the LAN with --lan: prints the LAN URL and the CA, and the URL answers over TLS with that CA only', async () => {
+    const dataDir = join(scratch, 'data');
+    const served = await serve([...flags(dataDir), '--lan', '--lan-address', '127.0.0.2'], {
+      ANTHROPIC_API_KEY: UPSTREAM_API_KEY,
+    });
+    const [, lanUrl] = await served.process.waitForLine(/^\s+LAN URL:\s+(\S+)$/);
+    const [, caPath] = await served.process.waitForLine(/^\s+CA certificate:\s+(\S+)$/);
+    const [, fingerprint] = await served.process.waitForLine(/^\s+CA fingerprint:\s+SHA256 (\S+)$/);
+    if (lanUrl === undefined || caPath === undefined || fingerprint === undefined)
+      throw new Error('the LAN lines are incomplete');
+
+    // Without --lan-port the LAN listener takes the gateway's own port.
+    expect(lanUrl).toBe(`https://127.0.0.2:${new URL(served.url).port}`);
+    expect(caPath).toBe(join(dataDir, 'tls', 'ca.pem'));
+    const ca = readFileSync(caPath, 'utf8');
+    expect(new X509Certificate(ca).fingerprint256).toBe(fingerprint);
+    expect(served.process.stdout).toContain(`download ${lanUrl}/tollgate-ca.pem`);
+    expect(served.process.output).not.toMatch(/WARNING/);
+
+    const trusted = new Agent({ connect: { ca } });
+    try {
+      const health = await undiciFetch(`${lanUrl}/health`, { dispatcher: trusted });
+      expect(health.status).toBe(200);
+      const key = await createKey(served, 'teammate');
+      const answer = await undiciFetch(`${lanUrl}/v1/messages`, {
+        dispatcher: trusted,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': key.value },
+        body: JSON.stringify({
+          model: MODEL,
+          max_tokens: 64,
+          messages: [{ role: 'user', content: 'REPLY WITH: over the LAN' }],
+        }),
+      });
+      expect(answer.status).toBe(200);
+      const requestId = answer.headers.get('x-tollgate-request-id');
+      await answer.text();
+      expect((await logs(served)).find((row) => row.request_id === requestId)).toMatchObject({
+        virtual_key_id: key.id,
+        status: 'success',
+      });
+      // The admin API stays on loopback.
+      expect((await undiciFetch(`${lanUrl}/api/governance/virtual-keys`, { dispatcher: trusted })).status).toBe(404);
+    } finally {
+      await trusted.close();
+    }
+    // A client that does not trust the CA does not get past the handshake.
+    await expect(fetch(`${lanUrl}/health`)).rejects.toThrow();
+    await stopCleanly(served);
+  });
+
+  it('shares over plain HTTP from TOLLGATE_LAN* variables with TOLLGATE_NO_TLS, and warns loudly about that and --remote-admin', async () => {
+    const dataDir = join(scratch, 'data');
+    const lanPort = await freePort();
+    const served = await serve([...flags(dataDir), '--remote-admin'], {
+      TOLLGATE_LAN: '1',
+      TOLLGATE_LAN_ADDRESS: '127.0.0.2',
+      TOLLGATE_LAN_PORT: String(lanPort),
+      TOLLGATE_NO_TLS: '1',
+    });
+    await served.process.waitForLine(/^\s+LAN URL:/);
+
+    expect(served.process.stdout).toContain(`LAN URL:        http://127.0.0.2:${lanPort}`);
+    expect(served.process.stdout).not.toContain('CA certificate');
+    expect(served.process.stdout).toMatch(
+      /^WARNING: LAN sharing uses plain HTTP: virtual keys, the admin token, prompts and answers cross the network unencrypted/m,
+    );
+    expect(served.process.stdout).toMatch(/^WARNING: REMOTE ADMIN IS ON/m);
+    const viaLan = await fetch(`http://127.0.0.2:${lanPort}/api/governance/virtual-keys`, {
+      headers: { authorization: `Bearer ${served.adminToken}` },
+    });
+    expect(viaLan.status).toBe(200);
+    await stopCleanly(served);
+  });
+
+  it('refuses a LAN address that is not one IP address with exit code 2', async () => {
+    const result = await runProcess(SERVE.command, [...SERVE.args, '--lan', '--lan-address', '0.0.0.0'], {
+      cwd: ROOT,
+      env: childEnv({}),
+      timeoutMs: 20_000,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('tollgate: --lan-address must be one IP address of this machine, not "0.0.0.0".');
   });
 });
