@@ -8,7 +8,8 @@ const electronOnly = {
 };
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'build/**'] },
+  // build/ holds electron-builder's resources; only its scripts are code.
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'build/*', '!build/scripts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
