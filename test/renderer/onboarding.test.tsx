@@ -25,7 +25,7 @@ const fresh = (overrides: Partial<Onboarding> = {}): Onboarding => ({
   ...overrides,
 });
 
-const provider = (source: 'stored' | 'env' = 'stored') => ({
+const provider = (source: 'literal' | 'env' = 'literal') => ({
   provider: 'anthropic',
   keys: [{ id: 'k1', name: 'primary', value: source === 'env' ? 'sk-ant-…from' : 'sk-ant-…rson', weight: 1, source }],
   base_url: null,
