@@ -179,7 +179,6 @@ export async function handleInference(
     }
     ctx.requestLog.append(record);
     ctx.metrics.observe(record);
-    ctx.status.invalidate();
   }
 }
 

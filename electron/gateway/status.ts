@@ -1,8 +1,10 @@
 // The gateway at a glance, for the tray and the dashboard: paused or not, where it listens, today's
 // spend and its three biggest spenders, budgets at 80 % or more, and how the upstream is answering.
-// The tray asks every few seconds, so the figures from the log are kept until something changes (a
-// request settles, an admin edits something) or for two seconds at most; the cheap parts (pause,
-// LAN, upstream) are read fresh on every call.
+// The tray and the notifier ask every few seconds. Today's figures are sums over the day's log rows
+// (about 30 ms at 34,000 rows a day, a million a month), so they are reused for up to two seconds
+// of real time, or until an admin changes something; everything else, budget warnings included
+// (the notifier reacts to them), is read fresh on every call and costs well under a millisecond.
+import { performance } from 'node:perf_hooks';
 import type { GatewayStatus } from '../../shared/schemas.js';
 import { microsToUsd, usdToMicros } from '../pricing/cost.js';
 import { isoOrNull } from '../store/time.js';
@@ -12,12 +14,12 @@ import type { GatewayContext } from './context.js';
 /** A budget this full or fuller is a warning. */
 export const BUDGET_WARNING_FRACTION = 0.8;
 const TOP_SPENDERS = 3;
-const FIGURES_MAX_AGE_MS = 2_000;
+const TODAY_MAX_AGE_MS = 2_000;
 
-type Figures = Pick<GatewayStatus, 'today' | 'budget_warnings'>;
+type Today = GatewayStatus['today'];
 
 export class StatusReporter {
-  private figures: { value: Figures; at: number } | null = null;
+  private today: { value: Today; clock: number; computedAt: number } | null = null;
 
   /** `context` is a getter because the context holds this reporter: it is built after it. */
   constructor(
@@ -34,7 +36,8 @@ export class StatusReporter {
       paused_at: isoOrNull(pause.pausedAt),
       local_url: this.localUrl(),
       lan: ctx.lan.status(),
-      ...this.cachedFigures(),
+      today: this.cachedToday(ctx),
+      budget_warnings: budgetWarnings(ctx),
       upstream: {
         consecutive_failures: upstream.consecutiveFailures,
         last_error: upstream.lastError,
@@ -43,23 +46,29 @@ export class StatusReporter {
     };
   }
 
-  /** Something the figures depend on changed: the next call reads them again. */
+  /** Something today's figures depend on changed (the time zone, a key's name): the next call reads them again. */
   invalidate(): void {
-    this.figures = null;
+    this.today = null;
   }
 
-  private cachedFigures(): Figures {
-    const ctx = this.context();
-    const at = ctx.clock();
-    // A clock moved backwards (tests do it) counts as stale too.
-    if (this.figures && at >= this.figures.at && at - this.figures.at < FIGURES_MAX_AGE_MS) return this.figures.value;
-    const value = readFigures(ctx, at);
-    this.figures = { value, at };
+  private cachedToday(ctx: GatewayContext): Today {
+    const clock = ctx.clock();
+    const cached = this.today;
+    // Real time bounds the age; a gateway clock that jumped (tests move it) makes the figures stale too.
+    if (
+      cached &&
+      performance.now() - cached.computedAt < TODAY_MAX_AGE_MS &&
+      Math.abs(clock - cached.clock) < TODAY_MAX_AGE_MS
+    ) {
+      return cached.value;
+    }
+    const value = readToday(ctx, clock);
+    this.today = { value, clock, computedAt: performance.now() };
     return value;
   }
 }
 
-function readFigures(ctx: GatewayContext, at: number): Figures {
+function readToday(ctx: GatewayContext, at: number): Today {
   const zone = ctx.settings.config.budget_time_zone;
   const day = localPeriod('1d', zone, at).start;
   const to = at + 1;
@@ -68,26 +77,27 @@ function readFigures(ctx: GatewayContext, at: number): Figures {
     .filter((total) => total.id !== NO_GROUP_ID)
     .slice(0, TOP_SPENDERS);
   return {
-    today: {
-      time_zone: zone,
-      spend: microsToUsd(totals.cost.day),
-      requests: totals.requests.day,
-      top_spenders: spenders.map((total) => ({
-        virtual_key_id: total.id,
-        name: groupName(ctx, 'key', total.id, total.name),
-        spend: microsToUsd(total.micros),
-      })),
-    },
-    budget_warnings: budgetHealth(ctx, at)
-      .filter((budget) => budget.used_fraction >= BUDGET_WARNING_FRACTION)
-      .map((budget) => ({
-        budget_id: budget.id,
-        level: budget.level,
-        owner_name: budget.owner_name,
-        used_fraction: budget.used_fraction,
-        current_usage: budget.current_usage,
-        // What used_fraction is a fraction of: the limit plus any increase granted for now.
-        max_limit: microsToUsd(usdToMicros(budget.max_limit) + usdToMicros(budget.granted)),
-      })),
+    time_zone: zone,
+    spend: microsToUsd(totals.cost.day),
+    requests: totals.requests.day,
+    top_spenders: spenders.map((total) => ({
+      virtual_key_id: total.id,
+      name: groupName(ctx, 'key', total.id, total.name),
+      spend: microsToUsd(total.micros),
+    })),
   };
+}
+
+function budgetWarnings(ctx: GatewayContext): GatewayStatus['budget_warnings'] {
+  return budgetHealth(ctx, ctx.clock())
+    .filter((budget) => budget.used_fraction >= BUDGET_WARNING_FRACTION)
+    .map((budget) => ({
+      budget_id: budget.id,
+      level: budget.level,
+      owner_name: budget.owner_name,
+      used_fraction: budget.used_fraction,
+      current_usage: budget.current_usage,
+      // What used_fraction is a fraction of: the limit plus any increase granted for now.
+      max_limit: microsToUsd(usdToMicros(budget.max_limit) + usdToMicros(budget.granted)),
+    }));
 }

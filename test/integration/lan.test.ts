@@ -542,6 +542,34 @@ describe('changing LAN sharing at run time', () => {
   });
 });
 
+describe('the loopback listener', () => {
+  it('refuses admin and dashboard requests whose Host is not a loopback name, and still serves the proxy to any Host', async () => {
+    const gw = (handle = await startTestGateway());
+    const key = await gw.createKey('my laptop');
+    const port = new URL(gw.url).port;
+    const token = { authorization: `Bearer ${gw.gateway.adminToken}` };
+
+    for (const path of ['/api/governance/virtual-keys', '/dashboard/', '/metrics', '/api/logs/export']) {
+      const rebound = await call(gw.url, path, { headers: { ...token, host: `attacker.example:${port}` } });
+      expect(rebound.status, path).toBe(403);
+      expect(rebound.json()).toMatchObject({
+        error: { type: 'permission_error', message: expect.stringContaining('attacker.example') as unknown },
+      });
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, 'localhost']) {
+      expect((await call(gw.url, '/api/governance/virtual-keys', { headers: { ...token, host } })).status, host).toBe(
+        200,
+      );
+    }
+    // Clients with a key need no such check: the key is the credential, and rebinding cannot read it.
+    const proxied = await call(gw.url, '/v1/messages', {
+      ...inference(key.value),
+      headers: { ...inference(key.value).headers, host: 'tollgate.internal' },
+    });
+    expect(proxied.status).toBe(200);
+  });
+});
+
 describe('LAN sharing without TLS', () => {
   it('shares over plain HTTP when TLS is off, and warns that keys and prompts cross the LAN unencrypted', async () => {
     const gw = await start({ lan: { enabled: true, tls: false, address: LAN_ADDRESS, port: 0 } });
