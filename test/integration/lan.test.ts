@@ -5,7 +5,7 @@
 // check against DNS rebinding, and the throttle on addresses that keep sending wrong keys.
 import Anthropic from '@anthropic-ai/sdk';
 import { X509Certificate } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
@@ -16,12 +16,14 @@ import { once } from 'node:events';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminApi } from '../../shared/contract.js';
+import { claudeCodeEnv } from '../../shared/snippets.js';
 import type { LanStatus, LogEntry } from '../../shared/schemas.js';
 import { lanAddresses, machineNames } from '../../electron/lan/addresses.js';
 import { loadOrCreateCa } from '../../electron/lan/certificates.js';
 import type { GatewayOptions } from '../../electron/gateway/gateway.js';
 import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { ManualClock } from '../support/clock.js';
+import { childEnv, runProcess } from '../support/processes.js';
 import { startTestGateway, tempDataDir, type TestGateway } from '../support/gateway.js';
 
 const LAN_ADDRESS = '127.0.0.2';
@@ -201,6 +203,53 @@ describe('LAN sharing over TLS', () => {
     // The same base URL with the /anthropic prefix, as the snippet may give it.
     const prefixed = await call(lanUrl(gw), '/anthropic/v1/messages', { ...inference(key.value), ca: caOf(gw) });
     expect(prefixed.status).toBe(200);
+  });
+
+  it("carries the real Claude Code CLI over the LAN URL with the snippet's environment, NODE_EXTRA_CA_CERTS included", async () => {
+    const gw = await start();
+    const key = await gw.createKey('teammate laptop');
+    const status = lanStatus(gw);
+    const home = mkdtempSync(join(tmpdir(), 'tollgate-claude-home-'));
+    try {
+      // What the teammate does: download the CA from the LAN URL, then run Claude Code with the snippet's variables.
+      const download = await call(lanUrl(gw), status.ca_certificate_url ?? '', { ca: caOf(gw) });
+      const caFile = join(home, 'tollgate-ca.pem');
+      writeFileSync(caFile, download.text);
+      const env = claudeCodeEnv(
+        { baseUrl: lanUrl(gw), caCertificateUrl: `${lanUrl(gw)}${status.ca_certificate_url ?? ''}` },
+        key.value,
+        caFile,
+      );
+      expect(env.NODE_EXTRA_CA_CERTS).toBe(caFile);
+
+      const result = await runProcess(
+        join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'claude'),
+        ['-p', 'REPLY WITH: lan-ok'],
+        {
+          cwd: home,
+          name: 'claude',
+          timeoutMs: 45_000,
+          env: childEnv({
+            ...env,
+            HOME: home,
+            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+            DISABLE_AUTOUPDATER: '1',
+            DISABLE_TELEMETRY: '1',
+            DISABLE_ERROR_REPORTING: '1',
+          }),
+        },
+      );
+
+      expect(result.code, result.output).toBe(0);
+      expect(result.stdout).toContain('lan-ok');
+      expect((await logRows(gw)).find((row) => row.endpoint === 'messages')).toMatchObject({
+        virtual_key_id: key.id,
+        status: 'success',
+        client: expect.stringMatching(/^claude-cli\//) as unknown,
+      });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('offers its CA certificate for download on both listeners, with the fingerprint the status shows', async () => {
@@ -444,6 +493,15 @@ describe('changing LAN sharing at run time', () => {
     expect(again.body.listening).toBe(true);
     expect((await call(again.body.urls[0] ?? '', '/health', { ca })).status).toBe(200);
 
+    // Switching TLS off and back on restarts the listener on the same fixed port at once.
+    const port = Number(new URL(again.body.urls[0] ?? '').port);
+    const plain = await gw.admin<LanStatus>('PUT', '/api/lan', { tls: false, port });
+    expect(plain.body).toMatchObject({ listening: true, urls: [`http://${LAN_ADDRESS}:${port}`], error: null });
+    expect((await call(`http://${LAN_ADDRESS}:${port}`, '/health')).status).toBe(200);
+    const secure = await gw.admin<LanStatus>('PUT', '/api/lan', { tls: true });
+    expect(secure.body).toMatchObject({ listening: true, urls: [`https://${LAN_ADDRESS}:${port}`], error: null });
+    expect((await call(`https://${LAN_ADDRESS}:${port}`, '/health', { ca })).status).toBe(200);
+
     await gw.restart();
     expect(lanStatus(gw)).toMatchObject({ listening: true, settings: { enabled: true, address: LAN_ADDRESS } });
     expect((await call(lanUrl(gw), '/health', { ca })).status).toBe(200);
@@ -451,7 +509,7 @@ describe('changing LAN sharing at run time', () => {
     expect(caOf(gw)).toBe(ca);
 
     const audited = (await auditEntries(gw)).filter((entry) => entry.action === 'updateLan');
-    expect(audited).toHaveLength(3);
+    expect(audited).toHaveLength(5);
   });
 
   it('reports a port in use or an address this machine lacks in status.error instead of failing the request', async () => {
