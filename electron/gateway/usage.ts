@@ -4,7 +4,6 @@
 // wrong key counts as a failed attempt like it does on the proxy.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { microsToUsd } from '../pricing/cost.js';
-import { SPEND_SLOT_MS } from '../store/request-log.js';
 import { localPeriod } from './admin-dashboard.js';
 import type { GatewayContext } from './context.js';
 import { GatewayError, sendError } from './errors.js';
@@ -14,6 +13,36 @@ import type { ListenerPolicy } from './server.js';
 
 /** Enough to see what just happened; the admin's log viewer has the rest. */
 const RECENT_REQUESTS = 20;
+
+/**
+ * Every key's spend from the start of the month to the start of today, per time zone. Those rows no
+ * longer change, and summing a month of a busy gateway's log takes most of a second, so it is done
+ * once a day; today's part is summed fresh on each call (tens of milliseconds at 34,000 rows a day).
+ */
+const earlierThisMonth = new WeakMap<GatewayContext, { zone: string; month: number; day: number; byKey: Map<string, number> }>();
+
+function keySpend(ctx: GatewayContext, keyId: string, zone: string, at: number): { today: number; month: number } {
+  const day = localPeriod('1d', zone, at).start;
+  const month = localPeriod('1M', zone, at).start;
+  ctx.requestLog.flush(); // the request the teammate just made must be in the figures
+  const cached = earlierThisMonth.get(ctx);
+  const earlier =
+    cached && cached.zone === zone && cached.month === month && cached.day === day
+      ? cached
+      : { zone, month, day, byKey: sumByKey(ctx, month, day) };
+  earlierThisMonth.set(ctx, earlier);
+  const today = sumByKey(ctx, day, at + 1).get(keyId) ?? 0;
+  return { today, month: (earlier.byKey.get(keyId) ?? 0) + today };
+}
+
+function sumByKey(ctx: GatewayContext, from: number, to: number): Map<string, number> {
+  const byKey = new Map<string, number>();
+  if (from >= to) return byKey;
+  for (const slot of ctx.requestLog.spendBySlot('key', from, to)) {
+    if (slot.group_id !== null) byKey.set(slot.group_id, (byKey.get(slot.group_id) ?? 0) + slot.cost_micros);
+  }
+  return byKey;
+}
 
 export function handleUsage(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse, listener: ListenerPolicy): void {
   try {
@@ -49,17 +78,7 @@ export function handleUsage(ctx: GatewayContext, req: IncomingMessage, res: Serv
     ].flatMap(([level, rule]) => (rule ? [{ level, ...ctx.ledger.describeRateLimit(rule, at) }] : []));
 
     const zone = ctx.settings.config.budget_time_zone;
-    const day = localPeriod('1d', zone, at).start;
-    const month = localPeriod('1M', zone, at).start;
-    ctx.requestLog.flush(); // the request the teammate just made must be in the figures
-    let todayMicros = 0;
-    let monthMicros = 0;
-    for (const slot of ctx.requestLog.spendBySlot('key', month, at + 1)) {
-      if (slot.group_id !== key.id) continue;
-      monthMicros += slot.cost_micros;
-      // Local days start on slot boundaries, so a slot is wholly inside today or wholly before it.
-      if (slot.slot * SPEND_SLOT_MS >= day) todayMicros += slot.cost_micros;
-    }
+    const spend = keySpend(ctx, key.id, zone, at);
     const recent = ctx.requestLog.query({ vk: key.id, limit: RECENT_REQUESTS }).logs.map((entry) => ({
       at: entry.timestamp,
       endpoint: entry.endpoint,
@@ -82,7 +101,7 @@ export function handleUsage(ctx: GatewayContext, req: IncomingMessage, res: Serv
       user: attribution.user && { id: attribution.user.id, name: attribution.user.name },
       team: attribution.team && { id: attribution.team.id, name: attribution.team.name },
       customer: attribution.customer && { id: attribution.customer.id, name: attribution.customer.name },
-      spend: { time_zone: zone, today: microsToUsd(todayMicros), month: microsToUsd(monthMicros) },
+      spend: { time_zone: zone, today: microsToUsd(spend.today), month: microsToUsd(spend.month) },
       budgets,
       rate_limits: rateLimits,
       in_flight: ctx.ledger.inFlight(key.id),
