@@ -681,6 +681,33 @@ describe('the self-service usage page', () => {
     expect(page.text).toContain('<label for="key">Your virtual key</label>');
   });
 
+  it("counts a key's own spend today and this month, days ago included and other keys left out", async () => {
+    const clock = new ManualClock('2026-11-19T12:00:00Z');
+    const gw = (handle = await startTestGateway({ gateway: { clock: clock.read } }));
+    const mine = await gw.createKey('mine');
+    const theirs = await gw.createKey('theirs');
+    const usageOf = async () =>
+      (await call(gw.url, '/v1/tollgate/usage', { headers: { authorization: `Bearer ${mine.value}` } })).json<{
+        spend: { today: number; month: number };
+      }>().spend;
+    const cost = async (key: string): Promise<number> => {
+      const answer = await call(gw.url, '/v1/messages', inference(key));
+      expect(answer.status).toBe(200);
+      const row = (await logRows(gw)).find((entry) => entry.request_id === answer.headers['x-tollgate-request-id']);
+      return row?.cost_micros ?? Number.NaN;
+    };
+
+    const yesterday = await cost(mine.value);
+    await cost(theirs.value);
+    expect(await usageOf()).toMatchObject({ today: yesterday / 1e6, month: yesterday / 1e6 });
+    clock.set('2026-11-20T12:00:00Z');
+    const today = await cost(mine.value);
+    const second = await cost(mine.value);
+    expect(await usageOf()).toMatchObject({ today: (today + second) / 1e6, month: (yesterday + today + second) / 1e6 });
+    clock.set('2026-12-01T00:30:00Z');
+    expect(await usageOf()).toMatchObject({ today: 0, month: 0 });
+  });
+
   const browserIt = chromiumAvailable() ? it : it.skip;
   browserIt(
     'shows a teammate their spend and budgets in Chromium once they paste their key, and the 401 message for a wrong one',
