@@ -45,14 +45,15 @@ export const USAGE = `Usage: npm run serve -- [options]
                               ${DEMO_PORT} unless --port is given; a directory holding real data is refused
   -h, --help                  show this help
 
-LAN sharing (for this run; the desktop app's LAN settings are kept otherwise):
+LAN sharing (these flags apply to this run and are not saved; without them the LAN settings saved
+from the dashboard or the tray apply):
   --lan                       share the proxy and the usage page on this machine's LAN addresses, over
                               HTTPS with Tollgate's own CA (kept in DATA_DIR/tls)    (TOLLGATE_LAN=1)
   --lan-address ADDR          listen on this one address only   (TOLLGATE_LAN_ADDRESS, default: every LAN address)
   --lan-port PORT             LAN port                          (TOLLGATE_LAN_PORT, default: the --port in use)
   --no-tls                    plain HTTP on the LAN: keys and prompts cross it unencrypted  (TOLLGATE_NO_TLS=1)
   --remote-admin              also serve the admin API and dashboard on the LAN (admin token required,
-                              Host and Origin checked); off unless given here
+                              Host and Origin checked); deliberately a flag only, no variable
 
 ANTHROPIC_API_KEY, when set, seeds the Anthropic provider key if none is stored yet.`;
 
