@@ -27,7 +27,7 @@ const fresh = (overrides: Partial<Onboarding> = {}): Onboarding => ({
 
 const provider = (source: 'literal' | 'env' = 'literal') => ({
   provider: 'anthropic',
-  keys: [{ id: 'k1', name: 'primary', value: source === 'env' ? 'sk-ant-…from' : 'sk-ant-…rson', weight: 1, source }],
+  keys: [{ id: 'k1', name: source === 'env' ? 'env.ANTHROPIC_API_KEY' : 'from ANTHROPIC_API_KEY', value: source === 'env' ? 'env.ANTHROPIC_API_KEY' : 'sk-ant-…rson', weight: 1, source }],
   base_url: null,
   effective_base_url: 'https://api.anthropic.com',
   created_at: '2026-11-23T10:00:00.000Z',
@@ -418,7 +418,26 @@ describe('the onboarding screens', () => {
     expect(screen.getByRole('region', { name: 'Connect your Anthropic account' })).toBeTruthy();
   });
 
-  it('offers to keep the Anthropic key the gateway already has from its environment', async () => {
+  it('offers to keep the Anthropic key the gateway took from ANTHROPIC_API_KEY', async () => {
+    window.tollgate = { connection: () => Promise.resolve(CONNECTION) };
+    api(
+      firstRunRoutes({
+        'GET /api/onboarding': () => ({ body: fresh({ has_provider_key: true }) }),
+        'GET /api/providers': () => ({ body: { providers: [provider()], total: 1 } }),
+      }),
+    );
+    render(<App />);
+
+    const note = await screen.findByRole('note');
+    expect(note.textContent).toContain('Tollgate already has an Anthropic key');
+    await within(note).findByText('from ANTHROPIC_API_KEY');
+    expect(within(note).getByText('sk-ant-…rson')).toBeTruthy();
+    expect(screen.getByLabelText('Replace it with another key (optional)')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
+    expect(await screen.findByRole('region', { name: 'Create your own key' })).toBeTruthy();
+  });
+
+  it('says when the configured key is read from the gateway’s environment at request time', async () => {
     window.tollgate = { connection: () => Promise.resolve(CONNECTION) };
     api(
       firstRunRoutes({
@@ -427,12 +446,7 @@ describe('the onboarding screens', () => {
       }),
     );
     render(<App />);
-
-    const note = await screen.findByRole('note');
-    expect(note.textContent).toContain('Tollgate already has an Anthropic key');
-    await within(note).findByText('from the environment');
-    fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
-    expect(await screen.findByRole('region', { name: 'Create your own key' })).toBeTruthy();
+    expect(await within(await screen.findByRole('note')).findByText('read from the environment')).toBeTruthy();
   });
 
   it('stays on the second step and shows why when the gateway refuses the key', async () => {

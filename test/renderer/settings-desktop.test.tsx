@@ -185,7 +185,8 @@ describe('LAN sharing settings', () => {
     const api = settingsApi(sharingLan());
     const section = await lanSection();
     const port = within(section).getByLabelText<HTMLInputElement>('Port');
-    expect(port.placeholder).toBe('4141 (same as here)');
+    expect(port.placeholder).toBe('4141');
+    expect(within(section).getByText('Empty uses 4141, the port this computer’s Claude Code uses.')).toBeTruthy();
 
     fireEvent.change(port, { target: { value: '70000' } });
     fireEvent.submit(port.closest('form') as HTMLFormElement);

@@ -89,8 +89,9 @@ export function ProviderStep(props: ProviderStepProps) {
             <strong>Tollgate already has an Anthropic key</strong>
             {existing?.keys[0] ? (
               <p className="muted">
-                <span className="mono">{existing.keys[0].value}</span>{' '}
-                {existing.keys[0].source === 'env' ? <Badge tone="info">from the environment</Badge> : <Badge>stored encrypted</Badge>}
+                <span className="mono">{existing.keys[0].value}</span>
+                <span>{existing.keys[0].name}</span>
+                {existing.keys[0].source === 'env' ? <Badge tone="info">read from the environment</Badge> : <Badge>stored encrypted</Badge>}
               </p>
             ) : (
               <p className="muted">Continue with it, or paste another below to replace it.</p>

@@ -254,7 +254,7 @@ function PortForm({ port, localPort }: { port: number | null; localPort: string 
           type="number"
           min={1}
           max={65535}
-          placeholder={localPort ? `${localPort} (same as here)` : 'Same as here'}
+          placeholder={localPort || 'Same as here'}
           value={value}
           aria-invalid={error ? true : undefined}
           aria-describedby={`${inputId}-help`}
@@ -270,7 +270,7 @@ function PortForm({ port, localPort }: { port: number | null; localPort: string 
         </div>
       ) : (
         <div id={`${inputId}-help`} className="field-hint">
-          Empty uses the port this computer&rsquo;s Claude Code uses.
+          {localPort ? `Empty uses ${localPort}, the port this computer’s Claude Code uses.` : 'Empty uses the port this computer’s Claude Code uses.'}
         </div>
       )}
     </form>
