@@ -418,6 +418,24 @@ describe('the onboarding screens', () => {
     expect(screen.getByRole('region', { name: 'Connect your Anthropic account' })).toBeTruthy();
   });
 
+  it('tests the saved key again without pasting it again', async () => {
+    sessionStorage.setItem('tollgate.adminToken', CONNECTION.adminToken);
+    let answer = refusedKey;
+    const { calls } = api(firstRunRoutes({ 'POST /api/providers/anthropic/test': () => ({ body: answer }) }));
+    render(<App />);
+
+    fireEvent.change(await screen.findByLabelText('Anthropic API key'), { target: { value: ANTHROPIC_KEY } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save and test' }));
+    await screen.findByRole('alert');
+
+    answer = connected;
+    fireEvent.click(screen.getByRole('button', { name: 'Test connection' }));
+    await screen.findByText(connected.message);
+    expect(posted(calls, '/api/providers')).toHaveLength(1);
+    expect(posted(calls, '/api/providers/anthropic/test')).toHaveLength(2);
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Continue' }).disabled).toBe(false);
+  });
+
   it('offers to keep the Anthropic key the gateway took from ANTHROPIC_API_KEY', async () => {
     window.tollgate = { connection: () => Promise.resolve(CONNECTION) };
     api(

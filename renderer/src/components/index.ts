@@ -38,6 +38,8 @@
  *     budget-drafts.ts: budgetDraftsFrom(budgets), budgetInputsFrom(drafts, errors) → BudgetInput[], emptyBudget().
  *   <SegmentedControl label value options={[{value,label}]} onChange />  radio group styled as buttons.
  *   <CopyButton text label children?="Copy" />, <CodeBlock code label />  (pre + copy button).
+ *   <ConnectSnippets secret endpoints={useEndpoints()} />  Claude Code settings.json and shell lines from
+ *     shared/snippets.ts, for this computer or (while LAN sharing listens) a teammate, with the CA download.
  *
  * Routing (hash based: #/logs?session=abc)
  *   useRoute() → { page, rest: string[], path, params: URLSearchParams }
@@ -47,7 +49,8 @@
  * Gateway access
  *   useConnection() → Connection { apiBase, adminToken }  (only inside the signed-in shell)
  *   useApi() → callApi(name, { params?, query?, body? })  typed from shared/contract.ts; a 401 signs the tab out.
- *   useGatewayUrl() → the gateway's address for client snippets.
+ *   useGatewayUrl() → the address this dashboard talks to.
+ *   useEndpoints() → { local, lan[] }: where Claude Code reaches the gateway (stores/gateway.ts keeps the status).
  *   Stores should import `callApi` from '../stores/session' and call it in their actions.
  *   Tests: useSession.getState().connect({ apiBase: 'http://gateway.test', adminToken: 't' }) then stub fetch.
  *   Signing out calls every reset registered with onSignOut(reset) from '../stores/session'.
@@ -60,12 +63,13 @@ export { BudgetsEditor, type BudgetsEditorProps } from './BudgetsEditor';
 export { Button, type ButtonProps } from './Button';
 export { Card, Stat, type CardProps, type StatProps } from './Card';
 export { CodeBlock, CopyButton, copyText, type CodeBlockProps, type CopyButtonProps } from './CopyButton';
+export { ConnectSnippets, type ConnectSnippetsProps, type SnippetTarget } from './ConnectSnippets';
 export { ConfirmDialog, Dialog, type ConfirmDialogProps, type DialogProps } from './Dialog';
 export { EmptyState, type EmptyStateProps } from './EmptyState';
 export { ErrorBanner, errorMessage, type ErrorBannerProps } from './ErrorBanner';
 export { Checkbox, Field, Select, TextArea, TextInput, type FieldProps } from './Field';
 export * from './format';
-export { useApi, useConnection, useGatewayUrl } from './hooks';
+export { useApi, useConnection, useEndpoints, useGatewayUrl } from './hooks';
 export { Menu, type MenuItem, type MenuProps } from './Menu';
 export { Money, type MoneyProps } from './Money';
 export { PageHeader, type PageHeaderProps } from './PageHeader';

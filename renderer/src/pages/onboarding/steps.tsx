@@ -119,10 +119,16 @@ export function ProviderStep(props: ProviderStepProps) {
           }
           onChange={(event) => props.onApiKeyChange(event.target.value)}
         />
-        <div>
+        <div className="row">
           <Button type="submit" variant={ready ? 'secondary' : 'primary'} busy={props.saving}>
             {savedKey ? 'Save and test again' : 'Save and test'}
           </Button>
+          {savedKey && test !== null && !test.ok && (
+            // The saved key may be fine and the network not: test again without pasting it again.
+            <Button variant="ghost" onClick={props.onTest} busy={props.testing}>
+              Test connection
+            </Button>
+          )}
         </div>
       </form>
       <div aria-live="polite" className="onboarding-test">
