@@ -205,12 +205,15 @@ describe('client endpoints', () => {
     expect(endpointsFor('http://127.0.0.1:4141/', lanStatus())).toEqual({
       local: { baseUrl: 'http://127.0.0.1:4141', caCertificateUrl: null, caFingerprint: null },
       lan: [],
+      caDownloadUrl: null,
     });
     expect(endpointsFor('http://127.0.0.1:4141', sharingLan({ listening: false, error: 'Address in use' })).lan).toEqual([]);
   });
 
   it('gives each LAN URL the CA certificate address on that same URL, with the fingerprint', () => {
     const lan = sharingLan({ urls: ['https://192.168.1.20:4141', 'https://10.0.0.7:4141'] });
+    // The dashboard downloads it from where it already talks to the gateway, trusted or not on the LAN.
+    expect(endpointsFor('http://127.0.0.1:4141', lan, 'http://127.0.0.1:4141/').caDownloadUrl).toBe('http://127.0.0.1:4141/tollgate-ca.pem');
     expect(endpointsFor('http://127.0.0.1:4141', lan).lan).toEqual([
       { baseUrl: 'https://192.168.1.20:4141', caCertificateUrl: 'https://192.168.1.20:4141/tollgate-ca.pem', caFingerprint: 'AB:CD:EF:01:23:45:67:89' },
       { baseUrl: 'https://10.0.0.7:4141', caCertificateUrl: 'https://10.0.0.7:4141/tollgate-ca.pem', caFingerprint: 'AB:CD:EF:01:23:45:67:89' },
@@ -363,7 +366,7 @@ describe('the key reveal', () => {
       ].join('\n'),
     );
     expect(within(reveal).getByText('AB:CD:EF:01:23:45:67:89')).toBeTruthy();
-    expect(within(reveal).getByRole('link', { name: 'Download the CA certificate' }).getAttribute('href')).toBe('https://192.168.1.20:4141/tollgate-ca.pem');
+    expect(within(reveal).getByRole('link', { name: 'Download the CA certificate' }).getAttribute('href')).toBe(`${CONNECTION.apiBase}/tollgate-ca.pem`);
 
     fireEvent.change(within(reveal).getByLabelText('LAN address'), { target: { value: '1' } });
     expect(JSON.parse(within(reveal).getByLabelText('Claude Code settings.json').textContent ?? '')).toEqual({
@@ -371,6 +374,8 @@ describe('the key reveal', () => {
     });
     fireEvent.click(within(reveal).getByRole('button', { name: 'Copy Shell exports' }));
     await waitFor(() => expect(writeText).toHaveBeenCalledWith(expect.stringContaining('https://10.0.0.7:4141/tollgate-ca.pem')));
+    fireEvent.click(within(reveal).getByRole('button', { name: 'Copy the CA certificate address for the teammate' }));
+    await waitFor(() => expect(writeText).toHaveBeenLastCalledWith('https://10.0.0.7:4141/tollgate-ca.pem'));
     expect(unnamedControls()).toEqual([]);
   });
 

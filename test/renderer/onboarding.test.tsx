@@ -508,7 +508,7 @@ describe('the onboarding screens', () => {
         NODE_EXTRA_CA_CERTS: '~/.tollgate/tollgate-ca.pem',
       },
     });
-    expect(within(connect).getByRole('link', { name: 'Download the CA certificate' }).getAttribute('href')).toBe('https://192.168.1.20:4141/tollgate-ca.pem');
+    expect(within(connect).getByRole('link', { name: 'Download the CA certificate' }).getAttribute('href')).toBe(`${CONNECTION.apiBase}/tollgate-ca.pem`);
   });
 
   it('skips the setup from the first step and opens the dashboard', async () => {

@@ -46,7 +46,7 @@ export function ConnectSnippets({ secret, endpoints }: ConnectSnippetsProps) {
           )}
         </div>
       )}
-      {onLan && <LanNote endpoint={endpoint} />}
+      {onLan && <LanNote endpoint={endpoint} downloadUrl={endpoints.caDownloadUrl} />}
       <div className="stack-tight">
         <CodeBlock label="Claude Code settings.json" code={claudeCodeSettings(endpoint, secret)} />
         <p className="field-hint">
@@ -66,7 +66,7 @@ export function ConnectSnippets({ secret, endpoints }: ConnectSnippetsProps) {
   );
 }
 
-function LanNote({ endpoint }: { endpoint: GatewayEndpoint }) {
+function LanNote({ endpoint, downloadUrl }: { endpoint: GatewayEndpoint; downloadUrl: string | null }) {
   if (!endpoint.caCertificateUrl) {
     return (
       <div className="banner banner-warning" role="note">
@@ -84,11 +84,11 @@ function LanNote({ endpoint }: { endpoint: GatewayEndpoint }) {
         <code>NODE_EXTRA_CA_CERTS</code> points at it.
       </p>
       <div className="row wrap">
-        <a className="btn btn-secondary btn-sm" href={endpoint.caCertificateUrl} download="tollgate-ca.pem">
+        <a className="btn btn-secondary btn-sm" href={downloadUrl ?? endpoint.caCertificateUrl} download="tollgate-ca.pem">
           Download the CA certificate
         </a>
-        <CopyButton text={endpoint.caCertificateUrl} label="Copy the CA certificate address" size="sm" variant="ghost">
-          Copy address
+        <CopyButton text={endpoint.caCertificateUrl} label="Copy the CA certificate address for the teammate" size="sm" variant="ghost">
+          Copy its LAN address
         </CopyButton>
       </div>
       {endpoint.caFingerprint && (

@@ -29,5 +29,5 @@ export function useEndpoints(): Endpoints {
   const gatewayUrl = useGatewayUrl();
   const localUrl = useGateway((state) => state.status?.local_url ?? null);
   const lan = useGateway((state) => state.status?.lan ?? null);
-  return useMemo(() => endpointsFor(localUrl ?? gatewayUrl, lan), [localUrl, gatewayUrl, lan]);
+  return useMemo(() => endpointsFor(localUrl ?? gatewayUrl, lan, gatewayUrl), [localUrl, gatewayUrl, lan]);
 }

@@ -171,14 +171,23 @@ export interface Endpoints {
   local: GatewayEndpoint;
   /** Empty unless sharing is on and listening. */
   lan: GatewayEndpoint[];
+  /**
+   * The CA certificate at the address this dashboard already talks to: a browser downloads it from
+   * there without having to trust the LAN certificate first. Null without TLS.
+   */
+  caDownloadUrl: string | null;
 }
 
-/** The endpoints for a LAN status; `localUrl` is the loopback address. Pure, so snippets are tested without a store. */
-export function endpointsFor(localUrl: string, lan: LanStatus | null | undefined): Endpoints {
+/**
+ * The endpoints for a LAN status; `localUrl` is the loopback address, `dashboardUrl` the one this page
+ * talks to. Pure, so snippets are tested without a store.
+ */
+export function endpointsFor(localUrl: string, lan: LanStatus | null | undefined, dashboardUrl: string = localUrl): Endpoints {
   const local: GatewayEndpoint = { baseUrl: localUrl.replace(/\/+$/, ''), caCertificateUrl: null, caFingerprint: null };
-  if (!lan || !lan.settings.enabled || !lan.listening) return { local, lan: [] };
+  if (!lan || !lan.settings.enabled || !lan.listening) return { local, lan: [], caDownloadUrl: null };
   return {
     local,
+    caDownloadUrl: lan.ca_certificate_url ? new URL(lan.ca_certificate_url, `${dashboardUrl.replace(/\/+$/, '')}/`).toString() : null,
     lan: lan.urls.map((url) => {
       const baseUrl = url.replace(/\/+$/, '');
       return {
