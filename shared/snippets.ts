@@ -17,7 +17,11 @@ export interface GatewayEndpoint {
 export const CA_CERTIFICATE_HOME_PATH = '$HOME/.tollgate/tollgate-ca.pem';
 
 /** The environment Claude Code needs: base URL, the virtual key, and the CA file when TLS is Tollgate's own. */
-export function claudeCodeEnv(endpoint: GatewayEndpoint, key: string, caCertificateFile = CA_CERTIFICATE_HOME_PATH): Record<string, string> {
+export function claudeCodeEnv(
+  endpoint: GatewayEndpoint,
+  key: string,
+  caCertificateFile = CA_CERTIFICATE_HOME_PATH,
+): Record<string, string> {
   return {
     ANTHROPIC_BASE_URL: endpoint.baseUrl,
     ANTHROPIC_AUTH_TOKEN: key,
@@ -29,7 +33,11 @@ export function claudeCodeEnv(endpoint: GatewayEndpoint, key: string, caCertific
  * The `env` block for Claude Code's settings.json (~/.claude/settings.json or a project's
  * .claude/settings.json). settings.json does not expand `$HOME`, so the CA path is given whole.
  */
-export function claudeCodeSettings(endpoint: GatewayEndpoint, key: string, caCertificateFile = '~/.tollgate/tollgate-ca.pem'): string {
+export function claudeCodeSettings(
+  endpoint: GatewayEndpoint,
+  key: string,
+  caCertificateFile = '~/.tollgate/tollgate-ca.pem',
+): string {
   return JSON.stringify({ env: claudeCodeEnv(endpoint, key, caCertificateFile) }, null, 2);
 }
 
@@ -53,7 +61,9 @@ export function shellExports(endpoint: GatewayEndpoint, key: string): string {
   return [
     `mkdir -p "$HOME/.tollgate" && curl -fsSk ${shellValue(endpoint.caCertificateUrl)} -o "${CA_CERTIFICATE_HOME_PATH}"`,
     ...(endpoint.caFingerprint
-      ? [`# check: openssl x509 -noout -fingerprint -sha256 -in "${CA_CERTIFICATE_HOME_PATH}" prints ${endpoint.caFingerprint}`]
+      ? [
+          `# check: openssl x509 -noout -fingerprint -sha256 -in "${CA_CERTIFICATE_HOME_PATH}" prints ${endpoint.caFingerprint}`,
+        ]
       : []),
     `export ${assignments}`,
   ].join('\n');

@@ -82,7 +82,10 @@ suite('a teammate on the LAN', () => {
     });
     key = await handle.createKey('bob on the lan');
     const url = handle.gateway.lan.status().urls[0];
-    if (!url) throw new Error(`the gateway is not listening on ${teammate.hostAddress}: ${JSON.stringify(handle.gateway.lan.status())}`);
+    if (!url)
+      throw new Error(
+        `the gateway is not listening on ${teammate.hostAddress}: ${JSON.stringify(handle.gateway.lan.status())}`,
+      );
     lanUrl = url;
     home = mkdtempSync(join(tmpdir(), 'tollgate-teammate-home-'));
     writeFileSync(join(home, 'probe.mjs'), PROBE);
@@ -119,7 +122,11 @@ suite('a teammate on the LAN', () => {
   it('runs the real Claude Code CLI from the onboarding snippet and logs the request under the teammate key', async () => {
     const status = handle.gateway.lan.status();
     const snippet = shellExports(
-      { baseUrl: lanUrl, caCertificateUrl: `${lanUrl}${status.ca_certificate_url ?? ''}`, caFingerprint: status.ca_fingerprint_sha256 },
+      {
+        baseUrl: lanUrl,
+        caCertificateUrl: `${lanUrl}${status.ca_certificate_url ?? ''}`,
+        caFingerprint: status.ca_fingerprint_sha256,
+      },
       key.value,
     );
     expect(snippet).toContain('NODE_EXTRA_CA_CERTS=');
@@ -144,17 +151,30 @@ suite('a teammate on the LAN', () => {
     // The certificate the snippet fetched is the gateway's CA, byte for byte.
     const downloaded = readFileSync(join(home, '.tollgate', 'tollgate-ca.pem'));
     const original = readFileSync(status.ca_certificate_path ?? '');
-    expect(createHash('sha256').update(downloaded).digest('hex')).toBe(createHash('sha256').update(original).digest('hex'));
+    expect(createHash('sha256').update(downloaded).digest('hex')).toBe(
+      createHash('sha256').update(original).digest('hex'),
+    );
 
     const { body } = await handle.admin<{ logs: LogEntry[] }>('GET', `/api/logs?vk=${encodeURIComponent(key.id)}`);
     const rows = body.logs.filter((row) => row.endpoint === 'messages');
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ virtual_key_id: key.id, virtual_key_name: 'bob on the lan', status: 'success', status_code: 200 });
+    expect(rows[0]).toMatchObject({
+      virtual_key_id: key.id,
+      virtual_key_name: 'bob on the lan',
+      status: 'success',
+      status_code: 200,
+    });
     expect(rows[0]?.client).toMatch(/^claude-cli\//);
   });
 
   it('does not trust the gateway without its CA certificate', async () => {
-    const answer = await probe(['https', `${lanUrl}/v1/models`, 'GET', '-', JSON.stringify({ authorization: `Bearer ${key.value}` })]);
+    const answer = await probe([
+      'https',
+      `${lanUrl}/v1/models`,
+      'GET',
+      '-',
+      JSON.stringify({ authorization: `Bearer ${key.value}` }),
+    ]);
     expect(answer.status).toBeUndefined();
     expect(answer.error).toMatch(/UNABLE_TO_VERIFY|SELF_SIGNED|CERT_UNTRUSTED|ISSUER/);
   });
@@ -181,16 +201,25 @@ suite('a teammate on the LAN', () => {
       `${lanUrl}/v1/messages`,
       'POST',
       ca,
-      JSON.stringify({ host: 'tollgate.attacker.example', authorization: `Bearer ${key.value}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }),
+      JSON.stringify({
+        host: 'tollgate.attacker.example',
+        authorization: `Bearer ${key.value}`,
+        'content-type': 'application/json',
+        'anthropic-version': '2023-06-01',
+      }),
       JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
     ]);
     expect(answer.status).toBe(403);
     expect(JSON.parse(answer.body ?? '{}')).toMatchObject({ type: 'error', error: { type: 'permission_error' } });
     expect(answer.body).toContain('tollgate.attacker.example');
     // Refused, never forwarded, and still logged.
-    expect(handle.upstream.messageRequests().some((request) => request.rawBody.toString('utf8').includes('"hi"'))).toBe(false);
+    expect(handle.upstream.messageRequests().some((request) => request.rawBody.toString('utf8').includes('"hi"'))).toBe(
+      false,
+    );
     await expect
-      .poll(async () => (await handle.admin<{ logs: LogEntry[] }>('GET', '/api/logs?limit=1000')).body.logs.length, { timeout: 10_000 })
+      .poll(async () => (await handle.admin<{ logs: LogEntry[] }>('GET', '/api/logs?limit=1000')).body.logs.length, {
+        timeout: 10_000,
+      })
       .toBeGreaterThan(before);
   });
 });

@@ -16,7 +16,11 @@ export interface TeammateHost {
   /** The teammate's own address on the link. */
   readonly teammateAddress: string;
   /** Runs a command inside the namespace with the given environment. */
-  run(command: string, args: readonly string[], options?: ProcessOptions & { timeoutMs?: number }): Promise<FinishedProcess>;
+  run(
+    command: string,
+    args: readonly string[],
+    options?: ProcessOptions & { timeoutMs?: number },
+  ): Promise<FinishedProcess>;
   /** Deletes the link and the namespace. */
   remove(): void;
 }
@@ -82,7 +86,8 @@ export function createTeammateHost(subnet = '10.213.0'): TeammateHost {
     name,
     hostAddress,
     teammateAddress,
-    run: (command, args, options = {}) => runProcess(ip, ['netns', 'exec', name, command, ...args], { name: command, ...options }),
+    run: (command, args, options = {}) =>
+      runProcess(ip, ['netns', 'exec', name, command, ...args], { name: command, ...options }),
     remove,
   };
 }
