@@ -1,23 +1,65 @@
-// `npm start`: the desktop app from this checkout. Checks the Electron binary first (so a machine
-// without it fails in a second with one line, not after a build), builds with electron-vite, makes sure
-// the Electron build of better-sqlite3 exists (electron/shell/native-binding.ts), then runs Electron on the
-// project with that binding handed to the main process. Arguments after `--` go to Electron.
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+// `npm start`: Tollgate from this checkout, the best way this machine allows. The desktop app needs the
+// Electron binary, which `npm install` does not fetch (electron 45 has no install script): when it is
+// missing, Electron's own installer is run once. Then electron-vite builds, the Electron build of
+// better-sqlite3 is made if needed (electron/shell/native-binding.ts) and Electron runs the project
+// with that binding. Where the binary or the native build cannot be had (offline machines, CI), the
+// same gateway core starts headless on the same data directory instead, and says so plainly.
+// Arguments after `--` go to Electron, or to the headless gateway (`npm start -- --lan`).
+import { spawn, spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'electron-vite';
-import { electronMissingMessage, ensureElectronSqlite, findElectron, NativeBuildError } from '../../electron/shell/native-binding.js';
+import {
+  electronMissingMessage,
+  ensureElectronSqlite,
+  findElectron,
+  NativeBuildError,
+  type ElectronInstall,
+} from '../../electron/shell/native-binding.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const log = (line: string): void => console.error(`tollgate: ${line}`);
+const INSTALL_TIMEOUT_MS = 10 * 60_000;
+
+/** Runs electron's own installer (what `npx install-electron` runs) once; true when the binary is there afterwards. */
+function fetchElectron(missing: ElectronInstall): ElectronInstall {
+  if (process.env.ELECTRON_OVERRIDE_DIST_PATH) return missing;
+  log(`Electron ${missing.version} is not installed yet; fetching it with Electron's own installer…`);
+  const result = spawnSync(process.execPath, [join(root, 'node_modules', 'electron', 'install.js')], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: INSTALL_TIMEOUT_MS,
+    encoding: 'utf8',
+  });
+  const found = findElectron(root);
+  if (!found.installed) {
+    const reason = result.error?.message ?? result.stderr.trim().split('\n').find((line) => /error/i.test(line));
+    log(`could not fetch Electron${reason ? `: ${reason.trim()}` : ''}`);
+  }
+  return found;
+}
+
+/** The headless gateway in this process: its signal handling stays the only one (npm start runs under node --import tsx). */
+async function startHeadless(why: string): Promise<void> {
+  log(`${why}`);
+  log('starting the headless gateway instead: the same gateway, data directory and dashboard, without the tray.');
+  process.argv = [process.argv[0] ?? process.execPath, join(root, 'electron', 'headless.ts'), ...process.argv.slice(2)];
+  await import(pathToFileURL(join(root, 'electron', 'headless.ts')).href);
+}
 
 async function main(): Promise<void> {
-  const electron = findElectron(root);
-  if (!electron.installed) {
-    log(electronMissingMessage(electron));
-    process.exit(1);
-  }
+  let electron = findElectron(root);
+  if (!electron.installed) electron = fetchElectron(electron);
+  if (!electron.installed) return startHeadless(electronMissingMessage(electron));
+
   await build({ root, logLevel: 'warn' });
-  const binding = ensureElectronSqlite(root, electron, log);
+  let binding: string;
+  try {
+    binding = ensureElectronSqlite(root, electron, log);
+  } catch (error) {
+    if (!(error instanceof NativeBuildError)) throw error;
+    return startHeadless(error.message);
+  }
 
   const env: NodeJS.ProcessEnv = { ...process.env, TOLLGATE_SQLITE_BINDING: binding };
   // Left over from a shell that ran Electron as Node, it would start Node instead of the app.
@@ -25,12 +67,13 @@ async function main(): Promise<void> {
   // Chromium refuses to run as root with its sandbox on (containers, CI); the windows stay sandboxed otherwise.
   const rootArgs = process.platform === 'linux' && process.getuid?.() === 0 ? ['--no-sandbox'] : [];
   const app = spawn(electron.executable, [...rootArgs, root, ...process.argv.slice(2)], { stdio: 'inherit', env });
+  // Ctrl-C in a terminal reaches Electron directly (same process group); a signal sent to this
+  // process alone (a service manager) is passed on.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.kill(signal));
   app.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof NativeBuildError) log(error.message);
-  else console.error('tollgate: npm start failed:', error);
+  console.error('tollgate: npm start failed:', error);
   process.exit(1);
 });
