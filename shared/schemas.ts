@@ -569,6 +569,8 @@ export const gatewayStatusSchema = z.object({
       used_fraction: z.number(),
       current_usage: z.number(),
       max_limit: z.number(),
+      /** When the budget's current period began: a new value means it reset. */
+      period_start: z.string(),
     }),
   ),
   upstream: z.object({

@@ -114,10 +114,8 @@ function budgetRule(
   return { notifications, memory: next };
 }
 
-/** The status's budget entries may carry the budget's period start (the overview's do); use it when there. */
 function periodStartOf(warning: BudgetWarning): string | null {
-  const value = (warning as BudgetWarning & { period_start?: unknown }).period_start;
-  return typeof value === 'string' ? value : null;
+  return warning.period_start;
 }
 
 /** `period` names the budget period (its start when known, else the instant of the crossing). */

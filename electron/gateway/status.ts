@@ -99,5 +99,6 @@ function budgetWarnings(ctx: GatewayContext): GatewayStatus['budget_warnings'] {
       current_usage: budget.current_usage,
       // What used_fraction is a fraction of: the limit plus any increase granted for now.
       max_limit: microsToUsd(usdToMicros(budget.max_limit) + usdToMicros(budget.granted)),
+      period_start: budget.period_start,
     }));
 }

@@ -78,6 +78,7 @@ describe('GET /api/gateway/status', () => {
         used_fraction: expect.closeTo(0.9, 6) as unknown,
         current_usage: 0.018,
         max_limit: 0.02,
+        period_start: expect.any(String) as unknown,
       },
       {
         budget_id: expect.any(String) as unknown,
@@ -86,6 +87,7 @@ describe('GET /api/gateway/status', () => {
         used_fraction: expect.closeTo(0.825, 6) as unknown,
         current_usage: 0.033,
         max_limit: 0.04,
+        period_start: expect.any(String) as unknown,
       },
     ]);
     expect(current).toMatchObject({

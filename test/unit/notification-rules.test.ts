@@ -29,6 +29,7 @@ function warning(used_fraction: number, fields: Partial<Warning> = {}): Warning 
     used_fraction,
     current_usage: used_fraction * 10,
     max_limit: 10,
+    period_start: '2026-01-01T00:00:00.000Z',
     ...fields,
   };
 }
@@ -159,7 +160,7 @@ describe('budget thresholds', () => {
     const first = rules.poll({ warnings: [warning(0.85)] });
     const second = rules.advance(MINUTE).poll({ warnings: [warning(1)] });
     rules.advance(MINUTE).poll();
-    const third = rules.advance(MINUTE).poll({ warnings: [warning(0.85)] });
+    const third = rules.advance(MINUTE).poll({ warnings: [warning(0.85, { period_start: '2026-02-01T00:00:00.000Z' })] });
     const keys = [...first, ...second, ...third].map((notification) => notification.key);
     expect(new Set(keys).size).toBe(3);
   });

@@ -55,6 +55,7 @@ function warning(fields: Partial<Warning> = {}): Warning {
     used_fraction: 0.85,
     current_usage: 8.5,
     max_limit: 10,
+    period_start: '2026-01-01T00:00:00.000Z',
     ...fields,
   };
 }
