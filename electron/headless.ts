@@ -5,6 +5,7 @@
 // says so loudly.
 import { ConfigError, readServeConfig, USAGE } from './config.js';
 import { NotDemoDataError, prepareDemoDataDir, type DemoDataDir } from './demo/demo-dir.js';
+import { startNotifier } from './desktop/notifier.js';
 import { startGateway, type Gateway } from './gateway/gateway.js';
 import { plainHttpWarning, remoteAdminWarning } from './lan/sharing.js';
 
@@ -36,6 +37,11 @@ async function main(): Promise<void> {
 
   const gateway = await startGateway({ ...serve, processMetrics: true });
   announce(gateway, demo);
+  // Without a desktop, the notifications the tray app would show go to the console (not for the
+  // demo, whose generated budgets are over their limits on purpose).
+  const notifier = demo
+    ? null
+    : startNotifier({ gateway, notify: ({ title, body }) => gateway.context.logger.warn(`${title}: ${body}`) });
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -46,6 +52,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     console.error(`tollgate: ${signal} received, finishing in-flight requests…`);
+    notifier?.stop();
     gateway.close().then(
       () => {
         console.error('tollgate: stopped cleanly');
@@ -74,7 +81,9 @@ function announce(gateway: Gateway, demo: DemoDataDir | null): void {
     `  data directory: ${gateway.dataDir}${demo ? '  <- DEMO DATA' : ''}`,
     `  admin token:    ${gateway.adminTokenFile}${gateway.createdAdminToken ? ' (created now)' : ''}`,
     `  upstream:       ${provider?.effective_base_url ?? gateway.context.providers.target('anthropic').baseUrl}` +
-      (provider?.keys.length ? ` (${provider.keys.length} key${provider.keys.length > 1 ? 's' : ''})` : ' (no API key yet: set ANTHROPIC_API_KEY or POST /api/providers)'),
+      (provider?.keys.length
+        ? ` (${provider.keys.length} key${provider.keys.length > 1 ? 's' : ''})`
+        : ' (no API key yet: set ANTHROPIC_API_KEY or POST /api/providers)'),
     `  secrets:        ${gateway.secretProtection}`,
     ...(demo ? [`  demo key:       ${demo.keyFile} (the demo-playground key, for trying the gateway)`] : []),
     ...lanLines(gateway),
@@ -92,10 +101,7 @@ function lanLines(gateway: Gateway): string[] {
   const lines = lan.urls.map((url) => `  LAN URL:        ${url}`);
   if (lan.error) lines.push(`  LAN sharing:    not listening: ${lan.error}`);
   if (lan.ca_certificate_path && lan.ca_fingerprint_sha256) {
-    lines.push(
-      `  CA certificate: ${lan.ca_certificate_path}`,
-      `  CA fingerprint: SHA256 ${lan.ca_fingerprint_sha256}`,
-    );
+    lines.push(`  CA certificate: ${lan.ca_certificate_path}`, `  CA fingerprint: SHA256 ${lan.ca_fingerprint_sha256}`);
     const [first] = lan.urls;
     if (first) {
       lines.push(

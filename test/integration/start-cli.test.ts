@@ -6,7 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { UPSTREAM_API_KEY } from '../support/gateway.js';
 import { childEnv, startProcess, stopAllProcesses } from '../support/processes.js';
+import { startStandIn } from '../support/upstream.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 let scratch: string;
@@ -52,4 +54,55 @@ it('starts the headless gateway, and says why, when the Electron binary is missi
   const exit = await child.stop('SIGINT');
   expect(exit.code, child.output).toBe(0);
   expect(child.output).toMatch(/stopped cleanly/);
+});
+
+it('prints what the tray app would notify, such as an upstream that keeps failing', async () => {
+  const upstream = await startStandIn({ apiKey: UPSTREAM_API_KEY });
+  try {
+    for (let i = 0; i < 3; i++)
+      upstream.enqueue({ kind: 'error', status: 500, type: 'api_error', message: 'stand-in outage' });
+    const dataDir = join(scratch, 'data');
+    const { command, args } = startCommand();
+    const child = startProcess(
+      command,
+      [...args, '--port', '0', '--data-dir', dataDir, '--anthropic-base-url', upstream.url],
+      {
+        cwd: ROOT,
+        env: childEnv({
+          ELECTRON_OVERRIDE_DIST_PATH: join(scratch, 'no-electron-here'),
+          ANTHROPIC_API_KEY: UPSTREAM_API_KEY,
+        }),
+        name: 'npm start',
+      },
+    );
+    const [, url = ''] = await child.waitForLine(/^Tollgate gateway listening on (http:\/\/\S+)$/, 30_000);
+    const adminToken = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+    const created = await fetch(`${url}/api/governance/virtual-keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'ci' }),
+    });
+    const { virtual_key } = (await created.json()) as { virtual_key: { value: string } };
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${url}/v1/messages`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${virtual_key.value}`,
+          'content-type': 'application/json',
+          'anthropic-version': '2023-06-01',
+        },
+        body: JSON.stringify({
+          model: 'claude-haiku-4-5',
+          max_tokens: 16,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      });
+      expect(response.status).toBe(500);
+    }
+    // The notifier polls every few seconds; the line arrives with its next poll.
+    await child.waitForLine(/warning: The Anthropic API is failing: 3 requests in a row failed/, 20_000);
+    expect((await child.stop('SIGINT')).code, child.output).toBe(0);
+  } finally {
+    await upstream.close();
+  }
 });
