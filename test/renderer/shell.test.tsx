@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // The shell in a browser and in the desktop window: sign-in with the admin token, the header,
 // navigation between pages by hash, sign-out, and names for every control.
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../../renderer/src/App';
 import { initialKeysState, useKeys } from '../../renderer/src/stores/keys';
@@ -181,7 +181,8 @@ describe('shell in a browser', () => {
     fireEvent.click(within(form).getByRole('button', { name: 'Create team' }));
 
     expect(await screen.findByRole('button', { name: 'Edit team Web' })).toBeTruthy();
-    expect(screen.queryByRole('form', { name: 'New team' })).toBeNull();
+    // The new row shows while the request is in flight; the form closes when the gateway answers.
+    await waitFor(() => expect(screen.queryByRole('form', { name: 'New team' })).toBeNull());
     expect(posted).toEqual([
       { name: 'Web', description: '', customer_id: 'c1', budgets: [{ max_limit: 300, reset_duration: '1M', calendar_aligned: true }] },
     ]);
