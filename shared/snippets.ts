@@ -47,10 +47,12 @@ function shellValue(value: string): string {
 }
 
 /**
- * Lines for a POSIX terminal. With Tollgate's own TLS the first lines fetch the CA certificate (the
- * download itself cannot be verified yet, hence -k and the fingerprint to compare), then one export
- * line sets what Claude Code reads at start-up: NODE_EXTRA_CA_CERTS must be in the environment
- * before the process starts, which is why it is exported rather than left to settings.json alone.
+ * Lines for a POSIX terminal. With Tollgate's own TLS the first lines fetch the CA certificate and,
+ * since that first download cannot itself be verified (hence -k), compare its SHA-256 fingerprint with
+ * the one the dashboard shows, deleting the file when they differ (or openssl is missing) so nothing
+ * trusts a certificate swapped in on the way. Then one export line sets what Claude Code reads at
+ * start-up: NODE_EXTRA_CA_CERTS must be in the environment before the process starts, which is why it
+ * is exported rather than left to settings.json alone.
  */
 export function shellExports(endpoint: GatewayEndpoint, key: string): string {
   const env = claudeCodeEnv(endpoint, key);
@@ -58,11 +60,13 @@ export function shellExports(endpoint: GatewayEndpoint, key: string): string {
     .map(([name, value]) => `${name}=${value === CA_CERTIFICATE_HOME_PATH ? `"${value}"` : shellValue(value)}`)
     .join(' ');
   if (!endpoint.caCertificateUrl) return `export ${assignments}`;
+  const file = `"${CA_CERTIFICATE_HOME_PATH}"`;
   return [
-    `mkdir -p "$HOME/.tollgate" && curl -fsSk ${shellValue(endpoint.caCertificateUrl)} -o "${CA_CERTIFICATE_HOME_PATH}"`,
+    `mkdir -p "$HOME/.tollgate" && curl -fsSk ${shellValue(endpoint.caCertificateUrl)} -o ${file}`,
     ...(endpoint.caFingerprint
       ? [
-          `# check: openssl x509 -noout -fingerprint -sha256 -in "${CA_CERTIFICATE_HOME_PATH}" prints ${endpoint.caFingerprint}`,
+          `openssl x509 -noout -fingerprint -sha256 -in ${file} | grep -qiF ${shellValue(endpoint.caFingerprint)} || ` +
+            `{ echo 'tollgate: the downloaded CA certificate does not have the fingerprint the dashboard shows (or openssl is missing); removed it' >&2; rm -f ${file}; }`,
         ]
       : []),
     `export ${assignments}`,

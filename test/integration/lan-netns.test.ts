@@ -5,7 +5,7 @@
 // Code CLI answers a prompt through the gateway. From the same namespace, the admin API must be out of
 // reach and a request naming a foreign Host must be refused.
 import { createHash, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -165,6 +165,32 @@ suite('a teammate on the LAN', () => {
       status_code: 200,
     });
     expect(rows[0]?.client).toMatch(/^claude-cli\//);
+  });
+
+  it('deletes a downloaded CA certificate whose fingerprint is not the one the dashboard shows', async () => {
+    const status = handle.gateway.lan.status();
+    const forged = '00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF';
+    const snippet = shellExports(
+      { baseUrl: lanUrl, caCertificateUrl: `${lanUrl}${status.ca_certificate_url ?? ''}`, caFingerprint: forged },
+      key.value,
+    );
+    const swappedHome = mkdtempSync(join(tmpdir(), 'tollgate-teammate-swapped-'));
+    try {
+      const result = await teammate.run(
+        '/bin/bash',
+        ['-c', `set -e\n${snippet}\necho "NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS"`],
+        {
+          cwd: swappedHome,
+          env: childEnv({ HOME: swappedHome }),
+          timeoutMs: 15_000,
+        },
+      );
+      expect(result.code, result.output).toBe(0);
+      expect(result.stderr).toContain('does not have the fingerprint the dashboard shows');
+      expect(existsSync(join(swappedHome, '.tollgate', 'tollgate-ca.pem'))).toBe(false);
+    } finally {
+      rmSync(swappedHome, { recursive: true, force: true });
+    }
   });
 
   it('does not trust the gateway without its CA certificate', async () => {

@@ -64,10 +64,24 @@ async function settle(condition: () => boolean): Promise<void> {
 const statusCalls = (calls: RecordedCall[]) => calls.filter((call) => call.path === '/api/gateway/status').length;
 
 /** The routes the shell and the overview need, with the gateway status a test chooses. */
-function shellRoutes(status: () => GatewayStatus, extra: Parameters<typeof standInApi>[0] = {}): Parameters<typeof standInApi>[0] {
+function shellRoutes(
+  status: () => GatewayStatus,
+  extra: Parameters<typeof standInApi>[0] = {},
+): Parameters<typeof standInApi>[0] {
   return {
-    'GET /api/config': () => ({ body: { client_config: { enforce_auth_on_inference: true, capture_content: true, retention_days: 30, budget_time_zone: 'UTC' } } }),
-    'GET /api/onboarding': () => ({ body: { needed: false, has_provider_key: true, virtual_keys: 1, completed_at: '2026-11-01T00:00:00.000Z' } }),
+    'GET /api/config': () => ({
+      body: {
+        client_config: {
+          enforce_auth_on_inference: true,
+          capture_content: true,
+          retention_days: 30,
+          budget_time_zone: 'UTC',
+        },
+      },
+    }),
+    'GET /api/onboarding': () => ({
+      body: { needed: false, has_provider_key: true, virtual_keys: 1, completed_at: '2026-11-01T00:00:00.000Z' },
+    }),
     'GET /api/gateway/status': () => ({ body: status() }),
     'GET /api/stats/overview': () => ({
       body: {
@@ -137,7 +151,9 @@ describe('the gateway status store', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     let answered = 0;
     const { calls } = api({
-      'GET /api/gateway/status': () => ({ body: gatewayStatus({ today: { time_zone: 'UTC', spend: 0, requests: ++answered, top_spenders: [] } }) }),
+      'GET /api/gateway/status': () => ({
+        body: gatewayStatus({ today: { time_zone: 'UTC', spend: 0, requests: ++answered, top_spenders: [] } }),
+      }),
     });
     stopPolling = useGateway.getState().startPolling();
     await settle(() => useGateway.getState().status !== null);
@@ -155,7 +171,9 @@ describe('the gateway status store', () => {
 
   it('keeps the last status when a poll fails, so a paused gateway keeps its banner', async () => {
     let up = true;
-    api({ 'GET /api/gateway/status': () => (up ? { body: gatewayStatus({ paused: true }) } : refusal(502, 'Bad gateway')) });
+    api({
+      'GET /api/gateway/status': () => (up ? { body: gatewayStatus({ paused: true }) } : refusal(502, 'Bad gateway')),
+    });
     await useGateway.getState().refresh();
     up = false;
     await useGateway.getState().refresh();
@@ -167,7 +185,9 @@ describe('the gateway status store', () => {
     let answerPoll: (reply: { body: unknown }) => void = () => undefined;
     api({
       'GET /api/gateway/status': () => new Promise((resolve) => (answerPoll = resolve)),
-      'POST /api/gateway/pause': () => ({ body: gatewayStatus({ paused: true, paused_at: '2026-11-23T10:00:00.000Z' }) }),
+      'POST /api/gateway/pause': () => ({
+        body: gatewayStatus({ paused: true, paused_at: '2026-11-23T10:00:00.000Z' }),
+      }),
     });
     const poll = useGateway.getState().refresh();
     expect(await useGateway.getState().pause()).toBe(true);
@@ -181,7 +201,9 @@ describe('the gateway status store', () => {
     const { calls } = api({
       'GET /api/gateway/status': () => ({ body: gatewayStatus() }),
       'PUT /api/lan': ({ body }) =>
-        refuse ? refusal(409, 'Port 4141 is in use on 192.168.1.20.') : { body: sharingLan({}, body as Partial<GatewayStatus['lan']['settings']>) },
+        refuse
+          ? refusal(409, 'Port 4141 is in use on 192.168.1.20.')
+          : { body: sharingLan({}, body as Partial<GatewayStatus['lan']['settings']>) },
     });
     await useGateway.getState().refresh();
 
@@ -195,7 +217,10 @@ describe('the gateway status store', () => {
     refuse = true;
     expect(await useGateway.getState().updateLan({ port: 4141 })).toBe(false);
     expect(useGateway.getState().status?.lan.settings.port).toBeNull();
-    expect(useGateway.getState().lanFailure).toEqual({ fields: ['port'], message: 'Port 4141 is in use on 192.168.1.20.' });
+    expect(useGateway.getState().lanFailure).toEqual({
+      fields: ['port'],
+      message: 'Port 4141 is in use on 192.168.1.20.',
+    });
     expect(useGateway.getState().lanPending.size).toBe(0);
   });
 });
@@ -207,22 +232,39 @@ describe('client endpoints', () => {
       lan: [],
       caDownloadUrl: null,
     });
-    expect(endpointsFor('http://127.0.0.1:4141', sharingLan({ listening: false, error: 'Address in use' })).lan).toEqual([]);
+    expect(
+      endpointsFor('http://127.0.0.1:4141', sharingLan({ listening: false, error: 'Address in use' })).lan,
+    ).toEqual([]);
   });
 
   it('gives each LAN URL the CA certificate address on that same URL, with the fingerprint', () => {
     const lan = sharingLan({ urls: ['https://192.168.1.20:4141', 'https://10.0.0.7:4141'] });
     // The dashboard downloads it from where it already talks to the gateway, trusted or not on the LAN.
-    expect(endpointsFor('http://127.0.0.1:4141', lan, 'http://127.0.0.1:4141/').caDownloadUrl).toBe('http://127.0.0.1:4141/tollgate-ca.pem');
+    expect(endpointsFor('http://127.0.0.1:4141', lan, 'http://127.0.0.1:4141/').caDownloadUrl).toBe(
+      'http://127.0.0.1:4141/tollgate-ca.pem',
+    );
     expect(endpointsFor('http://127.0.0.1:4141', lan).lan).toEqual([
-      { baseUrl: 'https://192.168.1.20:4141', caCertificateUrl: 'https://192.168.1.20:4141/tollgate-ca.pem', caFingerprint: 'AB:CD:EF:01:23:45:67:89' },
-      { baseUrl: 'https://10.0.0.7:4141', caCertificateUrl: 'https://10.0.0.7:4141/tollgate-ca.pem', caFingerprint: 'AB:CD:EF:01:23:45:67:89' },
+      {
+        baseUrl: 'https://192.168.1.20:4141',
+        caCertificateUrl: 'https://192.168.1.20:4141/tollgate-ca.pem',
+        caFingerprint: 'AB:CD:EF:01:23:45:67:89',
+      },
+      {
+        baseUrl: 'https://10.0.0.7:4141',
+        caCertificateUrl: 'https://10.0.0.7:4141/tollgate-ca.pem',
+        caFingerprint: 'AB:CD:EF:01:23:45:67:89',
+      },
     ]);
   });
 
   it('has no certificate to offer on a plain HTTP LAN', () => {
-    const lan = sharingLan({ urls: ['http://192.168.1.20:4141'], ca_certificate_url: null, ca_fingerprint_sha256: null }, { tls: false });
-    expect(endpointsFor('http://127.0.0.1:4141', lan).lan).toEqual([{ baseUrl: 'http://192.168.1.20:4141', caCertificateUrl: null, caFingerprint: null }]);
+    const lan = sharingLan(
+      { urls: ['http://192.168.1.20:4141'], ca_certificate_url: null, ca_fingerprint_sha256: null },
+      { tls: false },
+    );
+    expect(endpointsFor('http://127.0.0.1:4141', lan).lan).toEqual([
+      { baseUrl: 'http://192.168.1.20:4141', caCertificateUrl: null, caFingerprint: null },
+    ]);
   });
 });
 
@@ -256,7 +298,9 @@ describe('the paused banner and the Pause control', () => {
     window.tollgate = { connection: () => Promise.resolve(CONNECTION) };
     const { calls } = api(
       shellRoutes(() => gatewayStatus(), {
-        'POST /api/gateway/pause': () => ({ body: gatewayStatus({ paused: true, paused_at: '2026-11-23T10:00:00.000Z' }) }),
+        'POST /api/gateway/pause': () => ({
+          body: gatewayStatus({ paused: true, paused_at: '2026-11-23T10:00:00.000Z' }),
+        }),
       }),
     );
     render(<App />);
@@ -277,7 +321,9 @@ describe('the paused banner and the Pause control', () => {
     render(<App />);
 
     fireEvent.click(await screen.findByRole('button', { name: 'Pause the gateway' }));
-    fireEvent.click(within(await screen.findByRole('dialog', { name: 'Pause the gateway?' })).getByRole('button', { name: 'Cancel' }));
+    fireEvent.click(
+      within(await screen.findByRole('dialog', { name: 'Pause the gateway?' })).getByRole('button', { name: 'Cancel' }),
+    );
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(calls.some((call) => call.method === 'POST')).toBe(false);
     expect(screen.queryByRole('region', { name: 'Gateway paused' })).toBeNull();
@@ -307,7 +353,9 @@ describe('the paused banner and the Pause control', () => {
 
     lan = sharingLan({ listening: false, urls: [], error: 'Address 192.168.1.20 is gone.' });
     await act(() => useGateway.getState().refresh());
-    expect(await screen.findByRole('link', { name: 'LAN sharing is on but not listening. Open settings.' })).toBeTruthy();
+    expect(
+      await screen.findByRole('link', { name: 'LAN sharing is on but not listening. Open settings.' }),
+    ).toBeTruthy();
   });
 });
 
@@ -321,7 +369,10 @@ describe('the key reveal', () => {
       'GET /api/governance/customers': () => ({ body: { customers: [], count: 0 } }),
       'GET /api/governance/teams': () => ({ body: { teams: [], count: 0 } }),
       'GET /api/governance/users': () => ({ body: { users: [], count: 0 } }),
-      'POST /api/governance/virtual-keys': () => ({ status: 201, body: { message: 'created', virtual_key: { ...makeKey({ name: 'bob-desktop' }), value: SECRET } } }),
+      'POST /api/governance/virtual-keys': () => ({
+        status: 201,
+        body: { message: 'created', virtual_key: { ...makeKey({ name: 'bob-desktop' }), value: SECRET } },
+      }),
     });
   }
 
@@ -345,35 +396,50 @@ describe('the key reveal', () => {
     useGateway.setState({ status: gatewayStatus() });
     const reveal = await createKey();
     expect(within(reveal).queryByRole('radiogroup', { name: 'Who runs Claude Code' })).toBeNull();
-    expect(within(reveal).getByLabelText('Shell exports').textContent).toBe(`export ANTHROPIC_BASE_URL=${CONNECTION.apiBase} ANTHROPIC_AUTH_TOKEN=${SECRET}`);
+    expect(within(reveal).getByLabelText('Shell exports').textContent).toBe(
+      `export ANTHROPIC_BASE_URL=${CONNECTION.apiBase} ANTHROPIC_AUTH_TOKEN=${SECRET}`,
+    );
   });
 
   it('gives a teammate on the LAN the LAN address, the CA download and NODE_EXTRA_CA_CERTS', async () => {
     keysApi();
-    useGateway.setState({ status: gatewayStatus({ lan: sharingLan({ urls: ['https://192.168.1.20:4141', 'https://10.0.0.7:4141'] }) }) });
+    useGateway.setState({
+      status: gatewayStatus({ lan: sharingLan({ urls: ['https://192.168.1.20:4141', 'https://10.0.0.7:4141'] }) }),
+    });
     const reveal = await createKey();
 
     const choice = within(reveal).getByRole('radiogroup', { name: 'Who runs Claude Code' });
     expect(within(choice).getByRole<HTMLInputElement>('radio', { name: 'This computer' }).checked).toBe(true);
-    expect(JSON.parse(within(reveal).getByLabelText('Claude Code settings.json').textContent ?? '')).toMatchObject({ env: { ANTHROPIC_BASE_URL: CONNECTION.apiBase } });
+    expect(JSON.parse(within(reveal).getByLabelText('Claude Code settings.json').textContent ?? '')).toMatchObject({
+      env: { ANTHROPIC_BASE_URL: CONNECTION.apiBase },
+    });
 
     fireEvent.click(within(choice).getByRole('radio', { name: 'Teammate on the LAN' }));
     expect(within(reveal).getByLabelText('Shell exports').textContent).toBe(
       [
         'mkdir -p "$HOME/.tollgate" && curl -fsSk https://192.168.1.20:4141/tollgate-ca.pem -o "$HOME/.tollgate/tollgate-ca.pem"',
-        '# check: openssl x509 -noout -fingerprint -sha256 -in "$HOME/.tollgate/tollgate-ca.pem" prints AB:CD:EF:01:23:45:67:89',
+        'openssl x509 -noout -fingerprint -sha256 -in "$HOME/.tollgate/tollgate-ca.pem" | grep -qiF AB:CD:EF:01:23:45:67:89 || ' +
+          `{ echo 'tollgate: the downloaded CA certificate does not have the fingerprint the dashboard shows (or openssl is missing); removed it' >&2; rm -f "$HOME/.tollgate/tollgate-ca.pem"; }`,
         `export ANTHROPIC_BASE_URL=https://192.168.1.20:4141 ANTHROPIC_AUTH_TOKEN=${SECRET} NODE_EXTRA_CA_CERTS="$HOME/.tollgate/tollgate-ca.pem"`,
       ].join('\n'),
     );
     expect(within(reveal).getByText('AB:CD:EF:01:23:45:67:89')).toBeTruthy();
-    expect(within(reveal).getByRole('link', { name: 'Download the CA certificate' }).getAttribute('href')).toBe(`${CONNECTION.apiBase}/tollgate-ca.pem`);
+    expect(within(reveal).getByRole('link', { name: 'Download the CA certificate' }).getAttribute('href')).toBe(
+      `${CONNECTION.apiBase}/tollgate-ca.pem`,
+    );
 
     fireEvent.change(within(reveal).getByLabelText('LAN address'), { target: { value: '1' } });
     expect(JSON.parse(within(reveal).getByLabelText('Claude Code settings.json').textContent ?? '')).toEqual({
-      env: { ANTHROPIC_BASE_URL: 'https://10.0.0.7:4141', ANTHROPIC_AUTH_TOKEN: SECRET, NODE_EXTRA_CA_CERTS: '~/.tollgate/tollgate-ca.pem' },
+      env: {
+        ANTHROPIC_BASE_URL: 'https://10.0.0.7:4141',
+        ANTHROPIC_AUTH_TOKEN: SECRET,
+        NODE_EXTRA_CA_CERTS: '~/.tollgate/tollgate-ca.pem',
+      },
     });
     fireEvent.click(within(reveal).getByRole('button', { name: 'Copy Shell exports' }));
-    await waitFor(() => expect(writeText).toHaveBeenCalledWith(expect.stringContaining('https://10.0.0.7:4141/tollgate-ca.pem')));
+    await waitFor(() =>
+      expect(writeText).toHaveBeenCalledWith(expect.stringContaining('https://10.0.0.7:4141/tollgate-ca.pem')),
+    );
     fireEvent.click(within(reveal).getByRole('button', { name: 'Copy the CA certificate address for the teammate' }));
     await waitFor(() => expect(writeText).toHaveBeenLastCalledWith('https://10.0.0.7:4141/tollgate-ca.pem'));
     expect(unnamedControls()).toEqual([]);
@@ -382,11 +448,18 @@ describe('the key reveal', () => {
   it('warns that a plain HTTP LAN carries the key unencrypted', async () => {
     keysApi();
     useGateway.setState({
-      status: gatewayStatus({ lan: sharingLan({ urls: ['http://192.168.1.20:4141'], ca_certificate_url: null, ca_fingerprint_sha256: null }, { tls: false }) }),
+      status: gatewayStatus({
+        lan: sharingLan(
+          { urls: ['http://192.168.1.20:4141'], ca_certificate_url: null, ca_fingerprint_sha256: null },
+          { tls: false },
+        ),
+      }),
     });
     const reveal = await createKey();
     fireEvent.click(within(reveal).getByRole('radio', { name: 'Teammate on the LAN' }));
     expect(within(reveal).getByText('Plain HTTP on the LAN')).toBeTruthy();
-    expect(within(reveal).getByLabelText('Shell exports').textContent).toBe(`export ANTHROPIC_BASE_URL=http://192.168.1.20:4141 ANTHROPIC_AUTH_TOKEN=${SECRET}`);
+    expect(within(reveal).getByLabelText('Shell exports').textContent).toBe(
+      `export ANTHROPIC_BASE_URL=http://192.168.1.20:4141 ANTHROPIC_AUTH_TOKEN=${SECRET}`,
+    );
   });
 });
