@@ -45,7 +45,8 @@ function setupSingleInstance(): { onSecondLaunch(open: () => void): void } | nul
 
 async function setupGateway(dataDir: string): Promise<Gateway> {
   const port = Number(process.env.TOLLGATE_PORT ?? DEFAULT_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`TOLLGATE_PORT must be 0-65535, not "${process.env.TOLLGATE_PORT}".`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`TOLLGATE_PORT must be 0-65535, not "${process.env.TOLLGATE_PORT}".`);
   const nativeBinding = resolveSqliteBinding({
     env: process.env,
     packaged: app.isPackaged,
@@ -56,7 +57,9 @@ async function setupGateway(dataDir: string): Promise<Gateway> {
     arch: process.arch,
   });
   if (!existsSync(nativeBinding)) {
-    throw new Error(`SQLite for Electron is missing (${nativeBinding}). Start the app with \`npm start\`, which builds it.`);
+    throw new Error(
+      `SQLite for Electron is missing (${nativeBinding}). Start the app with \`npm start\`, which builds it.`,
+    );
   }
   const gateway = await startGateway({
     dataDir,
@@ -66,7 +69,9 @@ async function setupGateway(dataDir: string): Promise<Gateway> {
     nativeBinding,
     processMetrics: true,
   });
-  console.log(`Tollgate gateway listening on ${gateway.url}\n  data directory: ${gateway.dataDir}\n  secrets:        ${gateway.secretProtection}`);
+  console.log(
+    `Tollgate gateway listening on ${gateway.url}\n  data directory: ${gateway.dataDir}\n  secrets:        ${gateway.secretProtection}`,
+  );
   return gateway;
 }
 
@@ -106,7 +111,11 @@ function setupQuit(gateway: Gateway, stopShell: () => void): () => void {
  * still to do (the window then shows them).
  */
 function shouldOpenWindow(gateway: Gateway): boolean {
-  if (!process.argv.includes(STARTED_AT_LOGIN_FLAG)) return true;
+  // Login items pass arguments on Windows only (and our XDG entry on Linux); macOS says so itself.
+  const atLogin =
+    process.argv.includes(STARTED_AT_LOGIN_FLAG) ||
+    (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
+  if (!atLogin) return true;
   try {
     return onboarding(gateway.context).needed;
   } catch (error) {

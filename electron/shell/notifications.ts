@@ -22,9 +22,11 @@ export interface NotificationsHandle {
   stop(): void;
   /** Polls now rather than at the next tick. */
   check(): void;
-  /** Every notification raised, oldest first; shown natively where Notification.isSupported(). */
+  /** The latest notifications raised (up to 200), oldest first; shown natively where Notification.isSupported(). */
   shown(): ShownNotification[];
 }
+
+const SHOWN_KEPT = 200;
 
 export function setupNotifications(options: NotificationsOptions): NotificationsHandle {
   const shown: ShownNotification[] = [];
@@ -36,6 +38,8 @@ export function setupNotifications(options: NotificationsOptions): Notifications
 
   const show = (notification: Notification): void => {
     shown.push({ kind: notification.kind, title: notification.title, body: notification.body });
+    // A tray app runs for weeks: keep the recent ones only.
+    if (shown.length > SHOWN_KEPT) shown.splice(0, shown.length - SHOWN_KEPT);
     if (!supported) return;
     const native = new NativeNotification({ title: notification.title, body: notification.body });
     open.add(native);
