@@ -18,6 +18,8 @@ import { parseModelId } from '../pricing/model-id.js';
 import { governanceHandlers } from './admin-governance.js';
 import { desktopHandlers } from './admin-desktop.js';
 import { readBody } from './proxy.js';
+import { noteAdminFailure, refuseThrottledAddress } from './lan-guard.js';
+import type { ListenerPolicy } from './server.js';
 
 interface HandlerInput<N extends RouteName> {
   params: RouteParams<N>;
@@ -172,19 +174,15 @@ const compiledRoutes: CompiledRoute[] = (Object.keys(adminApi) as RouteName[]).m
   return { name, method: spec.method, pattern: new RegExp(`^${source}/?$`), paramNames };
 });
 
-/** Refuses (and audits) a request without the admin token. */
-export function requireAdmin(ctx: GatewayContext, req: IncomingMessage, url: URL): void {
+/**
+ * Refuses a request without the admin token, and audits the refusal. From an address the listener
+ * throttles (lan-guard.ts) the failure also counts toward that address's limit, and an address past
+ * it is refused with a 429 before its token is even looked at, so it cannot go on guessing.
+ */
+export function requireAdmin(ctx: GatewayContext, req: IncomingMessage, listener: ListenerPolicy): void {
+  refuseThrottledAddress(ctx, listener, req, 'admin token');
   if (isAuthorisedAdmin(req, ctx.adminToken)) return;
-  ctx.audit.record(
-    {
-      actor: 'unknown',
-      action: 'admin.sign_in_failed',
-      targetType: 'route',
-      targetId: `${req.method ?? ''} ${url.pathname}`,
-      address: req.socket.remoteAddress ?? null,
-    },
-    ctx.clock(),
-  );
+  noteAdminFailure(ctx, listener, req, req.headers.authorization === undefined ? 'admin_token_missing' : 'admin_token_wrong');
   throw new GatewayError(
     401,
     'authentication_error',
@@ -205,9 +203,10 @@ export async function handleAdmin(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
+  listener: ListenerPolicy,
 ): Promise<void> {
   try {
-    requireAdmin(ctx, req, url);
+    requireAdmin(ctx, req, listener);
     const matches = compiledRoutes.filter((route) => route.pattern.test(url.pathname));
     const route = matches.find((candidate) => candidate.method === req.method);
     if (!route) {

@@ -7,6 +7,7 @@ import { iso } from '../store/time.js';
 import { requireAdmin } from './admin.js';
 import type { GatewayContext } from './context.js';
 import { asGatewayError, badRequest, GatewayError, sendError } from './errors.js';
+import type { ListenerPolicy } from './server.js';
 
 const PAGE_ROWS = 1_000;
 /** The CSV columns: every field of a log entry, in the contract's order. */
@@ -19,6 +20,7 @@ export async function handleExport(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
+  listener: ListenerPolicy,
 ): Promise<void> {
   let query: ExportQuery;
   let first: ReturnType<GatewayContext['requestLog']['query']>;
@@ -28,7 +30,7 @@ export async function handleExport(
         allow: 'GET',
       });
     }
-    requireAdmin(ctx, req, url);
+    requireAdmin(ctx, req, listener);
     const parsed = logExportQuerySchema.safeParse(Object.fromEntries(url.searchParams));
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'query'}: ${issue.message}`);

@@ -1,9 +1,13 @@
-// Failed key attempts on the LAN listener: each one is audited (with the address, never the key
-// text), and an address that keeps failing is refused for a while (electron/lan/throttle.ts keeps
-// the count). Loopback clients are this machine's own and are not throttled.
+// Failed credential attempts from the network: a missing, unknown or revoked virtual key, or a wrong
+// admin token. Each one from a guarded address is audited (with the address, never the secret) and
+// counted per address (electron/lan/throttle.ts keeps the count), and an address that keeps failing
+// is refused for a while, on the proxy, the usage endpoint and the admin side alike, without further
+// audit rows: a LAN machine can neither guess at full speed nor grow the audit table without bound.
+// Which addresses are guarded is the listener's call (ListenerPolicy.throttles): every client of the
+// LAN listener, and clients of the local listener that reach it from another machine.
 import type { IncomingMessage } from 'node:http';
 import { iso } from '../store/time.js';
-import { KEY_FAILURE_LIMIT, KEY_FAILURE_WINDOW_MS } from '../lan/throttle.js';
+import { KEY_FAILURE_LIMIT, KEY_FAILURE_WINDOW_MS, type FailureOutcome } from '../lan/throttle.js';
 import type { GatewayContext } from './context.js';
 import { GatewayError } from './errors.js';
 import type { ListenerPolicy } from './server.js';
@@ -11,68 +15,114 @@ import type { ListenerPolicy } from './server.js';
 /** Refusal reasons that mean "this is not a working key". */
 const KEY_FAILURES = new Set(['key_missing', 'key_unknown', 'key_revoked']);
 
-const addressOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
+/** What the refused client was presenting, for the hint in the 429. */
+export type Credential = 'key' | 'admin token';
 
-/** Throws a 429 when the request's address is throttled for failed key attempts. */
-export function refuseThrottledAddress(ctx: GatewayContext, listener: ListenerPolicy, req: IncomingMessage): void {
-  if (listener.role !== 'lan') return;
-  const waitMs = ctx.keyFailures.retryAfterMs(addressOf(req), ctx.clock());
+const HINTS: Record<Credential, string> = {
+  key: 'check ANTHROPIC_AUTH_TOKEN holds the sk-tg-… key your Tollgate admin gave you.',
+  'admin token': "check the admin token: it is in the admin-token file in the gateway's data directory.",
+};
+
+const addressOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
+const routeOf = (req: IncomingMessage): string =>
+  `${req.method ?? ''} ${new URL(req.url ?? '/', 'http://gateway.invalid').pathname}`;
+
+/** Throws a 429 when the request's address is throttled for failed key or admin-token attempts. */
+export function refuseThrottledAddress(
+  ctx: GatewayContext,
+  listener: ListenerPolicy,
+  req: IncomingMessage,
+  credential: Credential = 'key',
+): void {
+  const address = addressOf(req);
+  if (!listener.throttles(address)) return;
+  const waitMs = ctx.keyFailures.retryAfterMs(address, ctx.clock());
   if (waitMs <= 0) return;
   const seconds = Math.ceil(waitMs / 1000);
   const minutes = Math.ceil(seconds / 60);
   throw new GatewayError(
     429,
     'rate_limit_error',
-    `Too many requests from ${addressOf(req)} had a missing or wrong Tollgate key (${KEY_FAILURE_LIMIT} within ${KEY_FAILURE_WINDOW_MS / 60_000} minutes). ` +
-      `This address may try again in ${minutes} minute${minutes === 1 ? '' : 's'}; check ANTHROPIC_AUTH_TOKEN holds the sk-tg-… key your Tollgate admin gave you.`,
+    `Too many requests from ${address} had a missing or wrong Tollgate key or admin token (${KEY_FAILURE_LIMIT} within ${KEY_FAILURE_WINDOW_MS / 60_000} minutes). ` +
+      `This address may try again in ${minutes} minute${minutes === 1 ? '' : 's'}; ${HINTS[credential]}`,
     // Retrying within minutes cannot help: tell Claude Code and the SDKs to stop now.
     { 'retry-after': String(seconds), 'x-should-retry': 'false' },
     'address_throttled',
   );
 }
 
-/** Counts and audits a refusal on the LAN when it was for a missing, unknown or revoked key. */
+/** Counts and audits a refusal from a guarded address when it was for a missing, unknown or revoked key. */
 export function noteKeyFailure(
   ctx: GatewayContext,
   listener: ListenerPolicy,
   req: IncomingMessage,
   refusal: unknown,
 ): void {
-  if (listener.role !== 'lan' || !(refusal instanceof GatewayError) || refusal.reason === null) return;
-  if (!KEY_FAILURES.has(refusal.reason)) return;
+  if (!(refusal instanceof GatewayError) || refusal.reason === null || !KEY_FAILURES.has(refusal.reason)) return;
   const address = addressOf(req);
+  if (!listener.throttles(address)) return;
   const at = ctx.clock();
   const outcome = ctx.keyFailures.fail(address, at);
-  const route = `${req.method ?? ''} ${new URL(req.url ?? '/', 'http://gateway.invalid').pathname}`;
   ctx.audit.record(
     {
       actor: 'unknown',
       action: 'auth.key_failed',
       targetType: 'route',
-      targetId: route,
+      targetId: routeOf(req),
       after: { reason: refusal.reason, failures_in_window: outcome.failures },
       address,
     },
     at,
   );
-  if (outcome.throttledNow && outcome.throttledUntil !== null) {
-    ctx.logger.warn(
-      `${address} sent ${outcome.failures} wrong or missing keys; refusing it until ${iso(outcome.throttledUntil)}`,
-    );
-    ctx.audit.record(
-      {
-        actor: 'system',
-        action: 'auth.address_throttled',
-        targetType: 'address',
-        targetId: address,
-        after: {
-          failures: outcome.failures,
-          window_minutes: KEY_FAILURE_WINDOW_MS / 60_000,
-          until: iso(outcome.throttledUntil),
-        },
-        address,
+  noteThrottled(ctx, address, outcome, at);
+}
+
+/**
+ * Audits a request refused for a missing or wrong admin token (on every listener, as before), and
+ * from a guarded address counts it toward the same per-address throttle as failed keys.
+ */
+export function noteAdminFailure(
+  ctx: GatewayContext,
+  listener: ListenerPolicy,
+  req: IncomingMessage,
+  reason: 'admin_token_missing' | 'admin_token_wrong',
+): void {
+  const address = addressOf(req);
+  const at = ctx.clock();
+  const outcome = listener.throttles(address) ? ctx.keyFailures.fail(address, at) : null;
+  ctx.audit.record(
+    {
+      actor: 'unknown',
+      action: 'admin.sign_in_failed',
+      targetType: 'route',
+      targetId: routeOf(req),
+      after: { reason, ...(outcome && { failures_in_window: outcome.failures }) },
+      address: req.socket.remoteAddress ?? null,
+    },
+    at,
+  );
+  if (outcome) noteThrottled(ctx, address, outcome, at);
+}
+
+/** The failure that tips an address over the limit is announced once, in the log and the audit trail. */
+function noteThrottled(ctx: GatewayContext, address: string, outcome: FailureOutcome, at: number): void {
+  if (!outcome.throttledNow || outcome.throttledUntil === null) return;
+  ctx.logger.warn(
+    `${address} sent ${outcome.failures} wrong or missing keys or admin tokens; refusing it until ${iso(outcome.throttledUntil)}`,
+  );
+  ctx.audit.record(
+    {
+      actor: 'system',
+      action: 'auth.address_throttled',
+      targetType: 'address',
+      targetId: address,
+      after: {
+        failures: outcome.failures,
+        window_minutes: KEY_FAILURE_WINDOW_MS / 60_000,
+        until: iso(outcome.throttledUntil),
       },
-      at,
-    );
-  }
+      address,
+    },
+    at,
+  );
 }

@@ -40,6 +40,8 @@ export interface ListenerPolicy {
   servesAdmin(): boolean;
   /** The hosts a refusal tells the client to use instead. */
   hosts(): string[];
+  /** Whether failed keys and admin tokens from this client address are counted and, past the limit, refused (lan-guard.ts). */
+  throttles(address: string): boolean;
 }
 
 /** Routes one request as received on `listener`; never rejects (failures become error answers). */
@@ -88,6 +90,7 @@ export function localPolicy(host: string, port: () => number): ListenerPolicy {
     originAllowed: () => true,
     servesAdmin: () => true,
     hosts: () => [...allowed].map((name) => (name.includes(':') ? `[${name}]` : name)),
+    throttles: () => false,
   };
 }
 
@@ -162,12 +165,12 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
         );
       }
       // Before the admin routes, where /api/logs/:id would take "export" for an id.
-      if (pathname === '/api/logs/export') return handleExport(ctx, req, res, url);
-      if (pathname.startsWith('/api/')) return handleAdmin(ctx, handlers, req, res, url);
+      if (pathname === '/api/logs/export') return handleExport(ctx, req, res, url, listener);
+      if (pathname.startsWith('/api/')) return handleAdmin(ctx, handlers, req, res, url, listener);
       if (isDashboardPath(pathname)) return serveDashboard(dashboardDir, req, res, pathname);
       if (method === 'GET' || method === 'HEAD') {
         // On loopback /metrics is open to the local scraper; across the LAN it is admin information.
-        if (lan) requireAdmin(ctx, req, url);
+        if (lan) requireAdmin(ctx, req, listener);
         const body = await ctx.metrics.render();
         res.writeHead(200, { 'content-type': ctx.metrics.contentType });
         res.end(method === 'HEAD' ? undefined : body);

@@ -99,6 +99,8 @@ export class LanSharing {
         this.port !== null && originAllowed(origin, this.allowed, this.port, this.transport?.tls ? 'https' : 'http'),
       servesAdmin: () => this.settings().remote_admin,
       hosts: () => [...this.allowed].map((host) => `${urlHost(host)}:${this.port ?? ''}`),
+      // Only teammates reach the LAN listener, whatever their address looks like.
+      throttles: () => true,
     };
   }
 

@@ -459,6 +459,69 @@ describe('LAN sharing over TLS', () => {
     clock.advance(10 * 60_000);
     expect((await call(url, '/v1/messages', { ...inference(key.value), ...prober })).status).toBe(200);
   });
+
+  it('throttles an address after ten wrong admin tokens with remote admin on, auditing no more than those ten and the throttle', async () => {
+    const clock = new ManualClock(Date.now());
+    const gw = await start({
+      clock: clock.read,
+      lan: { enabled: true, tls: true, address: LAN_ADDRESS, port: 0, remote_admin: true },
+    });
+    const key = await gw.createKey('teammate laptop');
+    const ca = caOf(gw);
+    const url = lanUrl(gw);
+    const prober = { ca, localAddress: '127.0.0.3' };
+    const adminPaths = ['/api/governance/virtual-keys', '/metrics', '/api/logs/export'];
+    const token = { authorization: `Bearer ${gw.gateway.adminToken}` };
+
+    // The admin API, metrics and the log export all count toward the same limit.
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const path = adminPaths[attempt % adminPaths.length] ?? '';
+      const guess = await call(url, path, {
+        ...prober,
+        headers: { authorization: `Bearer tg-admin-guess-${attempt}` },
+      });
+      expect(guess.status, `attempt ${attempt + 1} on ${path}`).toBe(401);
+    }
+    const eleventh = await call(url, '/api/governance/virtual-keys', {
+      ...prober,
+      headers: { authorization: 'Bearer tg-admin-guess-10' },
+    });
+    expect(eleventh.status).toBe(429);
+    expect(eleventh.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'rate_limit_error', message: expect.stringContaining('admin token') as unknown },
+    });
+    expect(Number(eleventh.headers['retry-after'])).toBeGreaterThan(590);
+    expect(Number(eleventh.headers['retry-after'])).toBeLessThanOrEqual(600);
+    // Throttled means throttled: the right token, every admin path and the proxy are refused from there too.
+    for (const path of adminPaths) {
+      expect((await call(url, path, { ...prober, headers: token })).status, path).toBe(429);
+    }
+    expect((await call(url, '/v1/messages', { ...inference(key.value), ...prober })).status).toBe(429);
+
+    // This machine over loopback, and another machine on the LAN, still get in with the token.
+    expect((await gw.admin('GET', '/api/governance/virtual-keys')).status).toBe(200);
+    expect(
+      (await call(url, '/api/governance/virtual-keys', { ca, localAddress: '127.0.0.4', headers: token })).status,
+    ).toBe(200);
+
+    const audit = await auditEntries(gw);
+    const failures = audit.filter((entry) => entry.action === 'admin.sign_in_failed');
+    expect(failures).toHaveLength(10);
+    expect(failures.every((entry) => entry.address === '127.0.0.3')).toBe(true);
+    expect(failures.map((entry) => entry.after)).toEqual(
+      expect.arrayContaining([{ reason: 'admin_token_wrong', failures_in_window: 10 }]),
+    );
+    expect(audit.filter((entry) => entry.action === 'auth.address_throttled')).toMatchObject([
+      { actor: 'system', address: '127.0.0.3' },
+    ]);
+    expect(audit.filter((entry) => entry.address === '127.0.0.3')).toHaveLength(11);
+    expect(JSON.stringify(audit)).not.toContain('tg-admin-guess');
+
+    // Ten minutes after the first failure the address may sign in again.
+    clock.advance(10 * 60_000);
+    expect((await call(url, '/api/governance/virtual-keys', { ...prober, headers: token })).status).toBe(200);
+  });
 });
 
 describe('changing LAN sharing at run time', () => {
