@@ -11,8 +11,10 @@ import {
   CHROMIUM_PATH,
   ensureDashboardBuilt,
   launchChromium,
+  isSnippet,
   openPage,
   signIn,
+  type Snippet,
 } from '../support/browser.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -27,23 +29,6 @@ const POLL = { timeout: 15_000 };
 const available = chromiumAvailable();
 if (!available) console.log(`Chromium not found at ${CHROMIUM_PATH}: skipping dashboard end-to-end tests`);
 const suite = available ? describe : describe.skip;
-
-interface Snippet {
-  env: { ANTHROPIC_BASE_URL: string; ANTHROPIC_AUTH_TOKEN: string };
-}
-
-function isSnippet(value: unknown): value is Snippet {
-  if (typeof value !== 'object' || value === null || !('env' in value)) return false;
-  const env: unknown = value.env;
-  return (
-    typeof env === 'object' &&
-    env !== null &&
-    'ANTHROPIC_BASE_URL' in env &&
-    typeof env.ANTHROPIC_BASE_URL === 'string' &&
-    'ANTHROPIC_AUTH_TOKEN' in env &&
-    typeof env.ANTHROPIC_AUTH_TOKEN === 'string'
-  );
-}
 
 suite('the dashboard in Chromium against a live gateway', () => {
   let handle: TestGateway;

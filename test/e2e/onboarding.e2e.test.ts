@@ -8,7 +8,15 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEntry, Onboarding, VirtualKey } from '../../shared/schemas.js';
-import { chromiumAvailable, CHROMIUM_PATH, ensureDashboardBuilt, launchChromium, openPage } from '../support/browser.js';
+import {
+  chromiumAvailable,
+  CHROMIUM_PATH,
+  ensureDashboardBuilt,
+  isSnippet,
+  launchChromium,
+  openPage,
+  type Snippet,
+} from '../support/browser.js';
 import { startTestGateway, UPSTREAM_API_KEY, type TestGateway } from '../support/gateway.js';
 
 const SONNET = 'claude-sonnet-4-6';
@@ -21,23 +29,6 @@ const available = chromiumAvailable();
 if (!available) console.log(`Chromium not found at ${CHROMIUM_PATH}: skipping the first-run end-to-end test`);
 const suite = available ? describe : describe.skip;
 
-interface Snippet {
-  env: { ANTHROPIC_BASE_URL: string; ANTHROPIC_AUTH_TOKEN: string };
-}
-
-function isSnippet(value: unknown): value is Snippet {
-  if (typeof value !== 'object' || value === null || !('env' in value)) return false;
-  const env: unknown = value.env;
-  return (
-    typeof env === 'object' &&
-    env !== null &&
-    'ANTHROPIC_BASE_URL' in env &&
-    typeof env.ANTHROPIC_BASE_URL === 'string' &&
-    'ANTHROPIC_AUTH_TOKEN' in env &&
-    typeof env.ANTHROPIC_AUTH_TOKEN === 'string'
-  );
-}
-
 suite('the first run in Chromium against a fresh gateway', () => {
   let handle: TestGateway;
   let browser: Browser;
@@ -47,7 +38,11 @@ suite('the first run in Chromium against a fresh gateway', () => {
   let snippet: Snippet;
 
   const sdk = (): Anthropic =>
-    new Anthropic({ baseURL: snippet.env.ANTHROPIC_BASE_URL, authToken: snippet.env.ANTHROPIC_AUTH_TOKEN, maxRetries: 0 });
+    new Anthropic({
+      baseURL: snippet.env.ANTHROPIC_BASE_URL,
+      authToken: snippet.env.ANTHROPIC_AUTH_TOKEN,
+      maxRetries: 0,
+    });
   const ask = (text: string): Anthropic.MessageCreateParamsNonStreaming => ({
     model: SONNET,
     max_tokens: 64,
@@ -104,9 +99,14 @@ suite('the first run in Chromium against a fresh gateway', () => {
     await page.getByRole('button', { name: 'Save and test again' }).click();
     await page.getByRole('status').filter({ hasText: 'Connected: the Anthropic API answered 200' }).waitFor();
 
-    const { body } = await handle.admin<{ providers: { keys: { value: string; source: string }[] }[] }>('GET', '/api/providers');
+    const { body } = await handle.admin<{ providers: { keys: { value: string; source: string }[] }[] }>(
+      'GET',
+      '/api/providers',
+    );
     // Saved as the one stored key (replacing the wrong one), and only ever shown masked.
-    expect(body.providers[0]?.keys).toEqual([expect.objectContaining({ source: 'literal', value: expect.stringMatching(/^sk-ant-…/) })]);
+    expect(body.providers[0]?.keys).toEqual([
+      expect.objectContaining({ source: 'literal', value: expect.stringMatching(/^sk-ant-…/) }),
+    ]);
     expect(body.providers[0]?.keys[0]?.value).not.toBe(UPSTREAM_API_KEY);
     await page.getByRole('button', { name: 'Continue' }).click();
   });
@@ -121,7 +121,14 @@ suite('the first run in Chromium against a fresh gateway', () => {
     await page.getByRole('region', { name: 'Connect Claude Code' }).waitFor();
 
     const key = await keyRow();
-    expect(key.budgets).toEqual([expect.objectContaining({ max_limit: BUDGET_USD, reset_duration: '1M', calendar_aligned: true, current_usage: 0 })]);
+    expect(key.budgets).toEqual([
+      expect.objectContaining({
+        max_limit: BUDGET_USD,
+        reset_duration: '1M',
+        calendar_aligned: true,
+        current_usage: 0,
+      }),
+    ]);
   });
 
   it('copies a settings.json snippet with this gateway and the new key, shown once', async () => {
@@ -167,7 +174,9 @@ suite('the first run in Chromium against a fresh gateway', () => {
     await openPage(page, 'Logs');
     await logRows().filter({ hasText: KEY_NAME }).first().waitFor();
     const { body } = await handle.admin<{ logs: LogEntry[] }>('GET', '/api/logs');
-    expect(body.logs).toEqual([expect.objectContaining({ virtual_key_name: KEY_NAME, status_code: 200, model: SONNET })]);
+    expect(body.logs).toEqual([
+      expect.objectContaining({ virtual_key_name: KEY_NAME, status_code: 200, model: SONNET }),
+    ]);
     await expect.poll(async () => (await keyRow()).budgets[0]?.current_usage ?? 0, POLL).toBeGreaterThan(0);
   });
 
@@ -175,7 +184,9 @@ suite('the first run in Chromium against a fresh gateway', () => {
     // One long session's worth of input: more than the whole budget at Sonnet's price.
     handle.upstream.enqueue({ kind: 'message', usage: { input_tokens: 400_000 } });
     await sdk().messages.create(ask('REPLY WITH: the expensive one'));
-    await expect.poll(async () => (await keyRow()).budgets[0]?.current_usage ?? 0, POLL).toBeGreaterThanOrEqual(BUDGET_USD);
+    await expect
+      .poll(async () => (await keyRow()).budgets[0]?.current_usage ?? 0, POLL)
+      .toBeGreaterThanOrEqual(BUDGET_USD);
 
     let refusal: unknown = null;
     try {
@@ -183,7 +194,8 @@ suite('the first run in Chromium against a fresh gateway', () => {
     } catch (error) {
       refusal = error;
     }
-    if (!(refusal instanceof Anthropic.APIError)) throw new Error(`the request over budget was not refused: ${String(refusal)}`);
+    if (!(refusal instanceof Anthropic.APIError))
+      throw new Error(`the request over budget was not refused: ${String(refusal)}`);
     expect(refusal.status).toBe(402);
     expect(refusal.type).toBe('billing_error');
     expect(handle.upstream.messageRequests()).toHaveLength(2);

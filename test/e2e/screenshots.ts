@@ -57,7 +57,10 @@ async function adminGet<T>(gateway: Gateway, path: string): Promise<T> {
 }
 
 async function adminCall<T>(gateway: Gateway, method: string, path: string): Promise<T> {
-  const response = await fetch(gateway.url + path, { method, headers: { authorization: `Bearer ${gateway.adminToken}` } });
+  const response = await fetch(gateway.url + path, {
+    method,
+    headers: { authorization: `Bearer ${gateway.adminToken}` },
+  });
   if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as T;
 }
@@ -73,7 +76,8 @@ const SHOWN_LAN: LanStatus = {
   available_addresses: ['192.168.1.20', 'fd12:3456:789a::20'],
   ca_certificate_url: '/tollgate-ca.pem',
   ca_certificate_path: '/home/dana/.config/Tollgate/tls/tollgate-ca.pem',
-  ca_fingerprint_sha256: '5E:0B:91:C4:27:AD:3F:88:60:1D:E2:7C:94:B5:0A:13:CF:46:D8:21:7E:39:AB:05:F1:6C:82:D7:4A:90:3B:E6',
+  ca_fingerprint_sha256:
+    '5E:0B:91:C4:27:AD:3F:88:60:1D:E2:7C:94:B5:0A:13:CF:46:D8:21:7E:39:AB:05:F1:6C:82:D7:4A:90:3B:E6',
   error: null,
   warning: null,
 };
@@ -124,7 +128,12 @@ async function desktopShots(page: Page, gateway: Gateway, theme: Theme): Promise
 
 /** The three first-run steps, on a fresh gateway that already has an Anthropic key from its environment. */
 async function onboardingShots(browser: Browser, gateway: Gateway, theme: Theme): Promise<string[]> {
-  const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, colorScheme: theme, reducedMotion: 'reduce' });
+  const context = await browser.newContext({
+    viewport: VIEWPORT,
+    deviceScaleFactor: 1,
+    colorScheme: theme,
+    reducedMotion: 'reduce',
+  });
   try {
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);

@@ -27,7 +27,9 @@ function fakeGateway(routes: Record<string, Handler>) {
       const body: unknown = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
       calls.push({ method, path: url.pathname, body });
       const handler = routes[`${method} ${url.pathname}`];
-      return handler ? handler({ url, body }) : json({ error: { type: 'not_found_error', message: `No stand-in for ${method} ${url.pathname}` } }, 404);
+      return handler
+        ? handler({ url, body })
+        : json({ error: { type: 'not_found_error', message: `No stand-in for ${method} ${url.pathname}` } }, 404);
     }),
   );
   return { calls };
@@ -36,7 +38,21 @@ function fakeGateway(routes: Record<string, Handler>) {
 const emptyOrganisation: Record<string, Handler> = {
   'GET /api/governance/customers': () => json({ customers: [], count: 0 }),
   'GET /api/governance/teams': () =>
-    json({ teams: [{ id: 'team-1', name: 'Platform', description: '', budgets: [], budget: null, created_at: '', updated_at: '', customer_id: null }], count: 1 }),
+    json({
+      teams: [
+        {
+          id: 'team-1',
+          name: 'Platform',
+          description: '',
+          budgets: [],
+          budget: null,
+          created_at: '',
+          updated_at: '',
+          customer_id: null,
+        },
+      ],
+      count: 1,
+    }),
   'GET /api/governance/users': () => json({ users: [], count: 0 }),
 };
 
@@ -73,7 +89,17 @@ describe('keys page', () => {
       ...emptyOrganisation,
       'GET /api/governance/virtual-keys': () => json({ virtual_keys: [], count: 0 }),
       'POST /api/governance/virtual-keys': ({ body }) =>
-        json({ message: 'Virtual key created.', virtual_key: { ...makeKey({ id: 'vk-new', name: 'alice-laptop', team_id: 'team-1' }), value: 'tg-live-0123456789abcdef' }, body }, 201),
+        json(
+          {
+            message: 'Virtual key created.',
+            virtual_key: {
+              ...makeKey({ id: 'vk-new', name: 'alice-laptop', team_id: 'team-1' }),
+              value: 'tg-live-0123456789abcdef',
+            },
+            body,
+          },
+          201,
+        ),
     });
     renderPage();
 
@@ -86,7 +112,9 @@ describe('keys page', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Add budget' }));
     fireEvent.change(within(dialog).getByLabelText('Limit (USD)'), { target: { value: '20' } });
     fireEvent.change(within(dialog).getByLabelText('Requests'), { target: { value: '60' } });
-    fireEvent.change(within(dialog).getByLabelText('Denied models'), { target: { value: 'claude-opus-4-1\nclaude-opus-4' } });
+    fireEvent.change(within(dialog).getByLabelText('Denied models'), {
+      target: { value: 'claude-opus-4-1\nclaude-opus-4' },
+    });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Create key' }));
 
     const reveal = await screen.findByRole('dialog', { name: 'Key “alice-laptop” created' });
@@ -101,13 +129,21 @@ describe('keys page', () => {
 
     const settings = `{\n  "env": {\n    "ANTHROPIC_BASE_URL": "${GATEWAY}",\n    "ANTHROPIC_AUTH_TOKEN": "tg-live-0123456789abcdef"\n  }\n}`;
     expect(within(reveal).getByLabelText('Claude Code settings.json').textContent).toBe(settings);
-    expect(JSON.parse(settings)).toEqual({ env: { ANTHROPIC_BASE_URL: GATEWAY, ANTHROPIC_AUTH_TOKEN: 'tg-live-0123456789abcdef' } });
-    expect(within(reveal).getByLabelText('Shell exports').textContent).toBe(`export ANTHROPIC_BASE_URL=${GATEWAY} ANTHROPIC_AUTH_TOKEN=tg-live-0123456789abcdef`);
+    expect(JSON.parse(settings)).toEqual({
+      env: { ANTHROPIC_BASE_URL: GATEWAY, ANTHROPIC_AUTH_TOKEN: 'tg-live-0123456789abcdef' },
+    });
+    expect(within(reveal).getByLabelText('Shell exports').textContent).toBe(
+      `export ANTHROPIC_BASE_URL=${GATEWAY} ANTHROPIC_AUTH_TOKEN=tg-live-0123456789abcdef`,
+    );
 
     fireEvent.click(within(reveal).getByRole('button', { name: 'Copy Claude Code settings.json' }));
     await waitFor(() => expect(writeText).toHaveBeenCalledWith(settings));
     fireEvent.click(within(reveal).getByRole('button', { name: 'Copy Shell exports' }));
-    await waitFor(() => expect(writeText).toHaveBeenLastCalledWith(`export ANTHROPIC_BASE_URL=${GATEWAY} ANTHROPIC_AUTH_TOKEN=tg-live-0123456789abcdef`));
+    await waitFor(() =>
+      expect(writeText).toHaveBeenLastCalledWith(
+        `export ANTHROPIC_BASE_URL=${GATEWAY} ANTHROPIC_AUTH_TOKEN=tg-live-0123456789abcdef`,
+      ),
+    );
 
     fireEvent.click(within(reveal).getByRole('button', { name: 'I have copied it' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
@@ -118,7 +154,10 @@ describe('keys page', () => {
   });
 
   it('asks for a name before sending anything to the gateway', async () => {
-    const { calls } = fakeGateway({ ...emptyOrganisation, 'GET /api/governance/virtual-keys': () => json({ virtual_keys: [], count: 0 }) });
+    const { calls } = fakeGateway({
+      ...emptyOrganisation,
+      'GET /api/governance/virtual-keys': () => json({ virtual_keys: [], count: 0 }),
+    });
     renderPage();
 
     fireEvent.click(await screen.findByRole('button', { name: 'Create key' }));
@@ -134,7 +173,8 @@ describe('keys page', () => {
     fakeGateway({
       ...emptyOrganisation,
       'GET /api/governance/virtual-keys': () => json({ virtual_keys: [], count: 0 }),
-      'POST /api/governance/virtual-keys': () => json({ type: 'error', error: { type: 'invalid_request_error', message: 'team_id: no team team-1' } }, 400),
+      'POST /api/governance/virtual-keys': () =>
+        json({ type: 'error', error: { type: 'invalid_request_error', message: 'team_id: no team team-1' } }, 400),
     });
     renderPage();
 
@@ -150,7 +190,8 @@ describe('keys page', () => {
   it('revokes a key only after confirmation and removes its row', async () => {
     const { calls } = fakeGateway({
       ...emptyOrganisation,
-      'GET /api/governance/virtual-keys': () => json({ virtual_keys: [makeKey(), makeKey({ id: 'vk-2', name: 'ci-nightly' })], count: 2 }),
+      'GET /api/governance/virtual-keys': () =>
+        json({ virtual_keys: [makeKey(), makeKey({ id: 'vk-2', name: 'ci-nightly' })], count: 2 }),
       'DELETE /api/governance/virtual-keys/vk-2': () => json({ message: 'Virtual key deleted.' }),
     });
     renderPage();
@@ -162,7 +203,9 @@ describe('keys page', () => {
     fireEvent.click(within(confirm).getByRole('button', { name: 'Revoke key' }));
 
     await waitFor(() => expect(screen.queryByRole('button', { name: 'Edit key ci-nightly' })).toBeNull());
-    expect(calls.filter((call) => call.method === 'DELETE').map((call) => call.path)).toEqual(['/api/governance/virtual-keys/vk-2']);
+    expect(calls.filter((call) => call.method === 'DELETE').map((call) => call.path)).toEqual([
+      '/api/governance/virtual-keys/vk-2',
+    ]);
     expect(screen.getByRole('button', { name: 'Edit key alice-laptop' })).toBeTruthy();
   });
 
@@ -170,7 +213,8 @@ describe('keys page', () => {
     fakeGateway({
       ...emptyOrganisation,
       'GET /api/governance/virtual-keys': () => json({ virtual_keys: [makeKey()], count: 1 }),
-      'PUT /api/governance/virtual-keys/vk-1': () => json({ type: 'error', error: { type: 'api_error', message: 'The database is locked.' } }, 500),
+      'PUT /api/governance/virtual-keys/vk-1': () =>
+        json({ type: 'error', error: { type: 'api_error', message: 'The database is locked.' } }, 500),
     });
     renderPage();
 
@@ -188,16 +232,26 @@ describe('keys page', () => {
     fakeGateway({
       ...emptyOrganisation,
       'GET /api/governance/virtual-keys': () => json({ virtual_keys: [makeKey()], count: 1 }),
-      'POST /api/governance/virtual-keys/vk-1/rotate': () => json({ message: 'Rotated.', virtual_key: { ...makeKey({ value_preview: 'tg-new' }), value: 'tg-rotated-secret' } }),
+      'POST /api/governance/virtual-keys/vk-1/rotate': () =>
+        json({
+          message: 'Rotated.',
+          virtual_key: { ...makeKey({ value_preview: 'tg-new' }), value: 'tg-rotated-secret' },
+        }),
     });
     renderPage();
 
     fireEvent.click(await screen.findByRole('button', { name: 'Actions for key alice-laptop' }));
     fireEvent.click(screen.getByRole('menuitem', { name: 'Rotate secret…' }));
-    fireEvent.click(within(await screen.findByRole('dialog', { name: 'Rotate the secret of “alice-laptop”?' })).getByRole('button', { name: 'Rotate secret' }));
+    fireEvent.click(
+      within(await screen.findByRole('dialog', { name: 'Rotate the secret of “alice-laptop”?' })).getByRole('button', {
+        name: 'Rotate secret',
+      }),
+    );
 
     const reveal = await screen.findByRole('dialog', { name: 'New secret for “alice-laptop”' });
-    expect(within(reveal).getByLabelText('Shell exports').textContent).toBe(`export ANTHROPIC_BASE_URL=${GATEWAY} ANTHROPIC_AUTH_TOKEN=tg-rotated-secret`);
+    expect(within(reveal).getByLabelText('Shell exports').textContent).toBe(
+      `export ANTHROPIC_BASE_URL=${GATEWAY} ANTHROPIC_AUTH_TOKEN=tg-rotated-secret`,
+    );
     expect(within(reveal).getByText(/previous secret has stopped working/)).toBeTruthy();
   });
 
@@ -233,7 +287,9 @@ describe('keys page', () => {
     });
     renderPage();
     await screen.findByRole('table', { name: 'Virtual keys' });
-    expect(screen.getByRole('meter', { name: 'alice-laptop spend per day' }).getAttribute('aria-valuetext')).toBe('$12.50 of $20.00 (63%), $0.50 reserved');
+    expect(screen.getByRole('meter', { name: 'alice-laptop spend per day' }).getAttribute('aria-valuetext')).toBe(
+      '$12.50 of $20.00 (63%), $0.50 reserved',
+    );
 
     fireEvent.click(screen.getAllByRole('button', { name: 'Create key' })[0]!);
     const dialog = await screen.findByRole('dialog', { name: 'Create a key' });
@@ -244,7 +300,10 @@ describe('keys page', () => {
     for (const role of ['button', 'textbox', 'combobox', 'checkbox', 'link', 'menuitem', 'radio'] as const) {
       const named = new Set(screen.queryAllByRole(role, { name: /\S/ }));
       const unnamed = screen.queryAllByRole(role).filter((element) => !named.has(element));
-      expect(unnamed.map((element) => element.outerHTML.slice(0, 120)), `${role}s without an accessible name`).toEqual([]);
+      expect(
+        unnamed.map((element) => element.outerHTML.slice(0, 120)),
+        `${role}s without an accessible name`,
+      ).toEqual([]);
     }
   });
 });

@@ -12,7 +12,17 @@ import { initialOverviewState, useOverview } from '../../renderer/src/stores/ove
 import { initialProvidersState, useProviders } from '../../renderer/src/stores/providers';
 import { initialSessionState, useSession } from '../../renderer/src/stores/session';
 import type { Onboarding } from '../../shared/schemas';
-import { CONNECTION, gatewayStatus, makeKey, refusal, sharingLan, standInApi, unnamedControls, type RecordedCall } from './pages-fixtures';
+import {
+  CONNECTION,
+  gatewayStatus,
+  makeKey,
+  quietOverview,
+  refusal,
+  sharingLan,
+  standInApi,
+  unnamedControls,
+  type RecordedCall,
+} from './pages-fixtures';
 
 const ANTHROPIC_KEY = 'sk-ant-api03-pasted-by-a-person';
 const SECRET = 'sk-tg-0123456789abcdef0123456789abcdef';
@@ -27,18 +37,39 @@ const fresh = (overrides: Partial<Onboarding> = {}): Onboarding => ({
 
 const provider = (source: 'literal' | 'env' = 'literal') => ({
   provider: 'anthropic',
-  keys: [{ id: 'k1', name: source === 'env' ? 'env.ANTHROPIC_API_KEY' : 'from ANTHROPIC_API_KEY', value: source === 'env' ? 'env.ANTHROPIC_API_KEY' : 'sk-ant-…rson', weight: 1, source }],
+  keys: [
+    {
+      id: 'k1',
+      name: source === 'env' ? 'env.ANTHROPIC_API_KEY' : 'from ANTHROPIC_API_KEY',
+      value: source === 'env' ? 'env.ANTHROPIC_API_KEY' : 'sk-ant-…rson',
+      weight: 1,
+      source,
+    },
+  ],
   base_url: null,
   effective_base_url: 'https://api.anthropic.com',
   created_at: '2026-11-23T10:00:00.000Z',
   updated_at: '2026-11-23T10:00:00.000Z',
 });
 
-const connected = { ok: true, status: 200, latency_ms: 41, message: 'Connected: the Anthropic API answered 200 in 41 ms.' };
-const refusedKey = { ok: false, status: 401, latency_ms: 38, message: 'The Anthropic API refused the key (401): invalid x-api-key' };
+const connected = {
+  ok: true,
+  status: 200,
+  latency_ms: 41,
+  message: 'Connected: the Anthropic API answered 200 in 41 ms.',
+};
+const refusedKey = {
+  ok: false,
+  status: 401,
+  latency_ms: 38,
+  message: 'The Anthropic API refused the key (401): invalid x-api-key',
+};
 
 const createdKey = (body: unknown) => {
-  const input = body as { name: string; budgets: { max_limit: number; reset_duration: string; calendar_aligned: boolean }[] };
+  const input = body as {
+    name: string;
+    budgets: { max_limit: number; reset_duration: string; calendar_aligned: boolean }[];
+  };
   const budget = input.budgets[0];
   return {
     status: 201,
@@ -79,7 +110,16 @@ const createdKey = (body: unknown) => {
 function firstRunRoutes(overrides: Record<string, (call: RecordedCall) => { status?: number; body: unknown }> = {}) {
   let onboarding = fresh();
   return {
-    'GET /api/config': () => ({ body: { client_config: { enforce_auth_on_inference: true, capture_content: true, retention_days: 30, budget_time_zone: 'UTC' } } }),
+    'GET /api/config': () => ({
+      body: {
+        client_config: {
+          enforce_auth_on_inference: true,
+          capture_content: true,
+          retention_days: 30,
+          budget_time_zone: 'UTC',
+        },
+      },
+    }),
     'GET /api/onboarding': () => ({ body: onboarding }),
     'POST /api/onboarding/complete': () => {
       onboarding = { ...onboarding, needed: false, completed_at: '2026-11-23T10:01:00.000Z' };
@@ -92,16 +132,7 @@ function firstRunRoutes(overrides: Record<string, (call: RecordedCall) => { stat
     'GET /api/governance/virtual-keys': () => ({ body: { virtual_keys: [], count: 0 } }),
     'GET /api/gateway/status': () => ({ body: gatewayStatus() }),
     'GET /api/stats/overview': () => ({
-      body: {
-        time_zone: 'UTC',
-        spend: { today: 0, week: 0, month: 0 },
-        requests: { today: 0, week: 0, month: 0 },
-        budget_health: [],
-        top_sessions: [],
-        cache: { read_share: 0, saved: 0 },
-        refusals: [],
-        errors: [],
-      },
+      body: quietOverview(),
     }),
     'GET /api/stats/spend': () => ({ body: { bucket: 'day', group: 'team', groups: [], points: [] } }),
     ...overrides,
@@ -137,7 +168,8 @@ function api(routes: Parameters<typeof standInApi>[0]) {
   return stand;
 }
 
-const posted = (calls: RecordedCall[], path: string) => calls.filter((call) => call.method === 'POST' && call.path === path);
+const posted = (calls: RecordedCall[], path: string) =>
+  calls.filter((call) => call.method === 'POST' && call.path === path);
 
 describe('the onboarding store', () => {
   beforeEach(() => useSession.getState().connect(CONNECTION));
@@ -193,7 +225,9 @@ describe('the onboarding store', () => {
     useOnboarding.getState().setApiKey(`  ${ANTHROPIC_KEY} `);
     expect(await useOnboarding.getState().saveAndTest()).toBe(true);
 
-    expect(posted(calls, '/api/providers').map((call) => call.body)).toEqual([{ provider: 'anthropic', keys: [{ name: 'primary', value: ANTHROPIC_KEY }] }]);
+    expect(posted(calls, '/api/providers').map((call) => call.body)).toEqual([
+      { provider: 'anthropic', keys: [{ name: 'primary', value: ANTHROPIC_KEY }] },
+    ]);
     expect(posted(calls, '/api/providers/anthropic/test')).toHaveLength(1);
     const state = useOnboarding.getState();
     expect(state.test).toEqual(connected);
@@ -221,13 +255,17 @@ describe('the onboarding store', () => {
 
     useOnboarding.getState().setApiKey(ANTHROPIC_KEY);
     expect(await useOnboarding.getState().saveAndTest()).toBe(false);
-    expect(useOnboarding.getState().apiKeyError).toBe('The gateway did not save the key: keys.0.value: value is required');
+    expect(useOnboarding.getState().apiKeyError).toBe(
+      'The gateway did not save the key: keys.0.value: value is required',
+    );
     expect(useOnboarding.getState().apiKey).toBe(ANTHROPIC_KEY);
     expect(useOnboarding.getState().continueToKey()).toBe(false);
   });
 
   it('lets a gateway that already has an Anthropic key go straight to the second step', async () => {
-    const { calls } = api(firstRunRoutes({ 'GET /api/onboarding': () => ({ body: fresh({ has_provider_key: true }) }) }));
+    const { calls } = api(
+      firstRunRoutes({ 'GET /api/onboarding': () => ({ body: fresh({ has_provider_key: true }) }) }),
+    );
     await useOnboarding.getState().load();
     expect(useOnboarding.getState().continueToKey()).toBe(true);
     expect(useOnboarding.getState().step).toBe('key');
@@ -235,7 +273,9 @@ describe('the onboarding store', () => {
   });
 
   it('creates the person’s key with a $50 monthly budget unless they change it, then shows its snippet', async () => {
-    const { calls } = api(firstRunRoutes({ 'GET /api/onboarding': () => ({ body: fresh({ has_provider_key: true }) }) }));
+    const { calls } = api(
+      firstRunRoutes({ 'GET /api/onboarding': () => ({ body: fresh({ has_provider_key: true }) }) }),
+    );
     await useOnboarding.getState().load();
     useOnboarding.getState().continueToKey();
 
@@ -257,7 +297,9 @@ describe('the onboarding store', () => {
   });
 
   it('sends the budget and period the person chose', async () => {
-    const { calls } = api(firstRunRoutes({ 'GET /api/onboarding': () => ({ body: fresh({ has_provider_key: true }) }) }));
+    const { calls } = api(
+      firstRunRoutes({ 'GET /api/onboarding': () => ({ body: fresh({ has_provider_key: true }) }) }),
+    );
     await useOnboarding.getState().load();
     useOnboarding.getState().continueToKey();
     useOnboarding.getState().setKeyName('Ada’s Claude Code');
@@ -289,7 +331,9 @@ describe('the onboarding store', () => {
   });
 
   it('checks the name and budget before sending anything', async () => {
-    const { calls } = api(firstRunRoutes({ 'GET /api/onboarding': () => ({ body: fresh({ has_provider_key: true }) }) }));
+    const { calls } = api(
+      firstRunRoutes({ 'GET /api/onboarding': () => ({ body: fresh({ has_provider_key: true }) }) }),
+    );
     await useOnboarding.getState().load();
     useOnboarding.getState().continueToKey();
     useOnboarding.getState().setKeyName('  ');
@@ -320,7 +364,9 @@ describe('the onboarding store', () => {
   });
 
   it('finishes by marking onboarding complete and forgetting the key’s secret', async () => {
-    const { calls } = api(firstRunRoutes({ 'GET /api/onboarding': () => ({ body: fresh({ has_provider_key: true }) }) }));
+    const { calls } = api(
+      firstRunRoutes({ 'GET /api/onboarding': () => ({ body: fresh({ has_provider_key: true }) }) }),
+    );
     await useOnboarding.getState().load();
     useOnboarding.getState().continueToKey();
     await useOnboarding.getState().createKey();
@@ -338,7 +384,9 @@ describe('the onboarding store', () => {
     const { calls } = api(
       firstRunRoutes({
         'POST /api/onboarding/complete': () =>
-          fail ? refusal(503, 'The database is busy.') : { body: fresh({ needed: false, completed_at: '2026-11-23T10:00:00.000Z' }) },
+          fail
+            ? refusal(503, 'The database is busy.')
+            : { body: fresh({ needed: false, completed_at: '2026-11-23T10:00:00.000Z' }) },
       }),
     );
     await useOnboarding.getState().load();
@@ -388,18 +436,24 @@ describe('the onboarding screens', () => {
     expect(JSON.parse(within(connect).getByLabelText('Claude Code settings.json').textContent ?? '')).toEqual({
       env: { ANTHROPIC_BASE_URL: CONNECTION.apiBase, ANTHROPIC_AUTH_TOKEN: SECRET },
     });
-    expect(within(connect).getByLabelText('Shell exports').textContent).toBe(`export ANTHROPIC_BASE_URL=${CONNECTION.apiBase} ANTHROPIC_AUTH_TOKEN=${SECRET}`);
+    expect(within(connect).getByLabelText('Shell exports').textContent).toBe(
+      `export ANTHROPIC_BASE_URL=${CONNECTION.apiBase} ANTHROPIC_AUTH_TOKEN=${SECRET}`,
+    );
     // No LAN sharing: nothing to choose between.
     expect(within(connect).queryByRole('radiogroup', { name: 'Who runs Claude Code' })).toBeNull();
     fireEvent.click(within(connect).getByRole('button', { name: 'Copy Claude Code settings.json' }));
-    await waitFor(() => expect(writeText).toHaveBeenCalledWith(within(connect).getByLabelText('Claude Code settings.json').textContent));
+    await waitFor(() =>
+      expect(writeText).toHaveBeenCalledWith(within(connect).getByLabelText('Claude Code settings.json').textContent),
+    );
     expect(unnamedControls()).toEqual([]);
 
     fireEvent.click(within(connect).getByRole('button', { name: 'Finish and open the overview' }));
     expect(await screen.findByRole('heading', { level: 1, name: 'Overview' })).toBeTruthy();
     expect(window.location.hash).toBe('#/overview');
     expect(screen.getByRole('navigation', { name: 'Main' })).toBeTruthy();
-    expect(posted(calls, '/api/governance/virtual-keys')[0]?.body).toMatchObject({ budgets: [{ max_limit: 80, reset_duration: '1M' }] });
+    expect(posted(calls, '/api/governance/virtual-keys')[0]?.body).toMatchObject({
+      budgets: [{ max_limit: 80, reset_duration: '1M' }],
+    });
     expect(posted(calls, '/api/onboarding/complete')).toHaveLength(1);
   });
 
@@ -508,7 +562,9 @@ describe('the onboarding screens', () => {
         NODE_EXTRA_CA_CERTS: '~/.tollgate/tollgate-ca.pem',
       },
     });
-    expect(within(connect).getByRole('link', { name: 'Download the CA certificate' }).getAttribute('href')).toBe(`${CONNECTION.apiBase}/tollgate-ca.pem`);
+    expect(within(connect).getByRole('link', { name: 'Download the CA certificate' }).getAttribute('href')).toBe(
+      `${CONNECTION.apiBase}/tollgate-ca.pem`,
+    );
   });
 
   it('skips the setup from the first step and opens the dashboard', async () => {
@@ -524,7 +580,11 @@ describe('the onboarding screens', () => {
 
   it('opens the dashboard directly once onboarding is done', async () => {
     window.tollgate = { connection: () => Promise.resolve(CONNECTION) };
-    api(firstRunRoutes({ 'GET /api/onboarding': () => ({ body: fresh({ needed: false, completed_at: '2026-11-01T00:00:00.000Z' }) }) }));
+    api(
+      firstRunRoutes({
+        'GET /api/onboarding': () => ({ body: fresh({ needed: false, completed_at: '2026-11-01T00:00:00.000Z' }) }),
+      }),
+    );
     render(<App />);
 
     expect(await screen.findByRole('navigation', { name: 'Main' })).toBeTruthy();

@@ -183,7 +183,10 @@ export function makeKey(overrides: Partial<VirtualKey> = {}): VirtualKey {
 }
 
 /** LAN sharing as GET /api/lan answers it: off by default, TLS on, two addresses on this machine. */
-export function lanStatus(overrides: Partial<LanStatus> = {}, settings: Partial<LanStatus['settings']> = {}): LanStatus {
+export function lanStatus(
+  overrides: Partial<LanStatus> = {},
+  settings: Partial<LanStatus['settings']> = {},
+): LanStatus {
   return {
     settings: { enabled: false, tls: true, remote_admin: false, address: null, port: null, ...settings },
     listening: false,
@@ -199,7 +202,10 @@ export function lanStatus(overrides: Partial<LanStatus> = {}, settings: Partial<
 }
 
 /** LAN sharing on and listening with Tollgate's own TLS on 192.168.1.20. */
-export function sharingLan(overrides: Partial<LanStatus> = {}, settings: Partial<LanStatus['settings']> = {}): LanStatus {
+export function sharingLan(
+  overrides: Partial<LanStatus> = {},
+  settings: Partial<LanStatus['settings']> = {},
+): LanStatus {
   return lanStatus(
     {
       listening: true,
@@ -227,12 +233,31 @@ export function gatewayStatus(overrides: Partial<GatewayStatus> = {}): GatewaySt
   };
 }
 
-export const NOTIFICATIONS: NotificationSettings = { budget_thresholds: true, key_refusals: true, upstream_failures: true };
+export const NOTIFICATIONS: NotificationSettings = {
+  budget_thresholds: true,
+  key_refusals: true,
+  upstream_failures: true,
+};
 
 /** The routes the settings page's LAN and notification sections read, for tests about other sections. */
 export function desktopSettingsRoutes(status: GatewayStatus = gatewayStatus()): Record<string, Handler> {
   return {
     'GET /api/gateway/status': () => ({ body: status }),
     'GET /api/notifications': () => ({ body: NOTIFICATIONS }),
+  };
+}
+
+/** An overview with nothing spent and nothing to report, as a fresh gateway answers it. */
+export function quietOverview(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    time_zone: 'UTC',
+    spend: { today: 0, week: 0, month: 0 },
+    requests: { today: 0, week: 0, month: 0 },
+    budget_health: [],
+    top_sessions: [],
+    cache: { read_share: 0, saved: 0 },
+    refusals: [],
+    errors: [],
+    ...overrides,
   };
 }

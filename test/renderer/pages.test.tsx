@@ -20,7 +20,14 @@ import { useSession } from '../../renderer/src/stores/session';
 import { initialSettingsState, useSettings } from '../../renderer/src/stores/settings';
 import { initialGatewayState, useGateway } from '../../renderer/src/stores/gateway';
 import { initialNotificationsState, useNotifications } from '../../renderer/src/stores/notifications';
-import { CONNECTION, desktopSettingsRoutes, refusal, standInApi, unnamedControls, type RecordedCall } from './pages-fixtures';
+import {
+  CONNECTION,
+  desktopSettingsRoutes,
+  refusal,
+  standInApi,
+  unnamedControls,
+  type RecordedCall,
+} from './pages-fixtures';
 
 const CONFIG: ClientConfig = {
   enforce_auth_on_inference: true,
@@ -107,7 +114,10 @@ describe('the settings page', () => {
   });
 
   it('asks before shortening retention, since older requests are deleted', async () => {
-    const api = standInApi({ ...desktopSettingsRoutes(), 'GET /api/config': () => ({ body: { client_config: CONFIG } }) });
+    const api = standInApi({
+      ...desktopSettingsRoutes(),
+      'GET /api/config': () => ({ body: { client_config: CONFIG } }),
+    });
     restoreFetch = api.restore;
     render(<SettingsPage />);
 

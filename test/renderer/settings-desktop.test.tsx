@@ -29,7 +29,9 @@ let restoreFetch: () => void = () => undefined;
 /** A gateway whose LAN state changes as PUT /api/lan says, through `answer` (default: accept). */
 function settingsApi(
   initial: LanStatus,
-  answer: (change: Partial<LanSettings>, lan: LanStatus) => { status?: number; body: unknown } = (change, lan) => ({ body: applied(lan, change) }),
+  answer: (change: Partial<LanSettings>, lan: LanStatus) => { status?: number; body: unknown } = (change, lan) => ({
+    body: applied(lan, change),
+  }),
   notifications: Partial<Record<string, (call: RecordedCall) => { status?: number; body: unknown }>> = {},
 ) {
   let lan = initial;
@@ -45,7 +47,11 @@ function settingsApi(
     ...(notifications as Record<string, (call: RecordedCall) => { status?: number; body: unknown }>),
   });
   restoreFetch = stand.restore;
-  return { ...stand, puts: () => stand.calls.filter((call) => call.method === 'PUT' && call.path === '/api/lan').map((call) => call.body) };
+  return {
+    ...stand,
+    puts: () =>
+      stand.calls.filter((call) => call.method === 'PUT' && call.path === '/api/lan').map((call) => call.body),
+  };
 }
 
 /** What the gateway would answer after a change: listening with TLS when on, nothing when off. */
@@ -58,10 +64,15 @@ function applied(before: LanStatus, change: Partial<LanSettings>): LanStatus {
     {
       urls: addresses.map((address) => `${scheme}://${address}:${settings.port ?? 4141}`),
       ...(!settings.tls && { ca_certificate_url: null, ca_certificate_path: null, ca_fingerprint_sha256: null }),
-      warning: [
-        ...(settings.tls ? [] : ['LAN sharing uses plain HTTP: virtual keys, prompts and answers cross the network unencrypted.']),
-        ...(settings.remote_admin ? ['Remote admin is on: the admin API and dashboard answer on the LAN to anyone holding the admin token.'] : []),
-      ].join(' ') || null,
+      warning:
+        [
+          ...(settings.tls
+            ? []
+            : ['LAN sharing uses plain HTTP: virtual keys, prompts and answers cross the network unencrypted.']),
+          ...(settings.remote_admin
+            ? ['Remote admin is on: the admin API and dashboard answer on the LAN to anyone holding the admin token.']
+            : []),
+        ].join(' ') || null,
     },
     settings,
   );
@@ -102,7 +113,9 @@ describe('LAN sharing settings', () => {
     expect(api.puts()).toEqual([{ enabled: true }]);
     expect(within(section).getByRole('button', { name: 'Copy https://192.168.1.20:4141' })).toBeTruthy();
     // The dashboard may be on file:// in the desktop window: the link points at the gateway itself.
-    expect(within(section).getByRole('link', { name: 'Download the CA certificate' }).getAttribute('href')).toBe(`${CONNECTION.apiBase}/tollgate-ca.pem`);
+    expect(within(section).getByRole('link', { name: 'Download the CA certificate' }).getAttribute('href')).toBe(
+      `${CONNECTION.apiBase}/tollgate-ca.pem`,
+    );
     expect(within(section).getByText('AB:CD:EF:01:23:45:67:89')).toBeTruthy();
     expect(within(section).getByText('/home/alice/.config/Tollgate/tls/ca.pem')).toBeTruthy();
     expect(unnamedControls()).toEqual([]);
@@ -121,7 +134,9 @@ describe('LAN sharing settings', () => {
 
     await within(section).findByText('http://192.168.1.20:4141');
     expect(api.puts()).toEqual([{ tls: false }]);
-    expect(within(section).getByRole<HTMLInputElement>('switch', { name: 'Encrypt LAN traffic with TLS' }).checked).toBe(false);
+    expect(
+      within(section).getByRole<HTMLInputElement>('switch', { name: 'Encrypt LAN traffic with TLS' }).checked,
+    ).toBe(false);
     expect(within(section).getByText(/Keys, prompts and answers cross the network as plain HTTP/)).toBeTruthy();
     expect(within(section).getByRole('note').textContent).toContain('LAN sharing uses plain HTTP');
     expect(within(section).queryByRole('link', { name: 'Download the CA certificate' })).toBeNull();
@@ -131,9 +146,15 @@ describe('LAN sharing settings', () => {
     const api = settingsApi(sharingLan());
     const section = await lanSection();
     fireEvent.click(within(section).getByRole('switch', { name: 'Encrypt LAN traffic with TLS' }));
-    fireEvent.click(within(await screen.findByRole('dialog', { name: 'Share over plain HTTP?' })).getByRole('button', { name: 'Cancel' }));
+    fireEvent.click(
+      within(await screen.findByRole('dialog', { name: 'Share over plain HTTP?' })).getByRole('button', {
+        name: 'Cancel',
+      }),
+    );
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
-    expect(within(section).getByRole<HTMLInputElement>('switch', { name: 'Encrypt LAN traffic with TLS' }).checked).toBe(true);
+    expect(
+      within(section).getByRole<HTMLInputElement>('switch', { name: 'Encrypt LAN traffic with TLS' }).checked,
+    ).toBe(true);
     expect(api.puts()).toEqual([]);
   });
 
@@ -142,7 +163,11 @@ describe('LAN sharing settings', () => {
     const section = await lanSection();
 
     fireEvent.click(within(section).getByRole('switch', { name: 'Allow remote admin' }));
-    fireEvent.click(within(await screen.findByRole('dialog', { name: 'Allow remote admin?' })).getByRole('button', { name: 'Allow remote admin' }));
+    fireEvent.click(
+      within(await screen.findByRole('dialog', { name: 'Allow remote admin?' })).getByRole('button', {
+        name: 'Allow remote admin',
+      }),
+    );
 
     await within(section).findByRole('note');
     expect(api.puts()).toEqual([{ remote_admin: true }]);
@@ -159,7 +184,11 @@ describe('LAN sharing settings', () => {
     const api = settingsApi(sharingLan());
     const section = await lanSection();
     const address = within(section).getByLabelText<HTMLSelectElement>('Listen on');
-    expect([...address.options].map((option) => option.textContent)).toEqual(['Every LAN address of this computer', '192.168.1.20', '10.0.0.7']);
+    expect([...address.options].map((option) => option.textContent)).toEqual([
+      'Every LAN address of this computer',
+      '192.168.1.20',
+      '10.0.0.7',
+    ]);
 
     fireEvent.change(address, { target: { value: '10.0.0.7' } });
     await within(section).findByText('https://10.0.0.7:4141');
@@ -171,7 +200,12 @@ describe('LAN sharing settings', () => {
   });
 
   it('keeps a pinned address that this computer no longer has, and says so', async () => {
-    settingsApi(sharingLan({ listening: false, urls: [], error: 'Address 172.16.0.9 is not on this computer.' }, { address: '172.16.0.9' }));
+    settingsApi(
+      sharingLan(
+        { listening: false, urls: [], error: 'Address 172.16.0.9 is not on this computer.' },
+        { address: '172.16.0.9' },
+      ),
+    );
     const section = await lanSection();
     const address = within(section).getByLabelText<HTMLSelectElement>('Listen on');
     expect(address.value).toBe('172.16.0.9');
@@ -211,7 +245,9 @@ describe('LAN sharing settings', () => {
     const alert = await within(section).findByRole('alert');
     expect(alert.textContent).toContain('That change was not applied');
     expect(alert.textContent).toContain('Port 4141 is already in use on 192.168.1.20. The previous value is back.');
-    expect(within(section).getByRole<HTMLInputElement>('switch', { name: 'Share this gateway on the LAN' }).checked).toBe(false);
+    expect(
+      within(section).getByRole<HTMLInputElement>('switch', { name: 'Share this gateway on the LAN' }).checked,
+    ).toBe(false);
     expect(within(section).getByText('Not saved')).toBeTruthy();
   });
 });
@@ -219,32 +255,52 @@ describe('LAN sharing settings', () => {
 describe('notification settings', () => {
   it('switches one kind of notification off and sends only that', async () => {
     const { calls } = settingsApi(lanStatus(), undefined, {
-      'PUT /api/notifications': ({ body }) => ({ body: { ...NOTIFICATIONS, ...(body as Partial<NotificationSettings>) } }),
+      'PUT /api/notifications': ({ body }) => ({
+        body: { ...NOTIFICATIONS, ...(body as Partial<NotificationSettings>) },
+      }),
     });
     render(<SettingsPage />);
     const section = await screen.findByRole('region', { name: 'Notifications' });
-    const refusals = await within(section).findByRole<HTMLInputElement>('switch', { name: 'A key keeps being refused' });
-    expect(within(section).getAllByRole('switch').map((element) => (element as HTMLInputElement).checked)).toEqual([true, true, true]);
-    expect(within(section).getAllByRole('switch').map((element) => element.getAttribute('aria-describedby'))).not.toContain(null);
+    const refusals = await within(section).findByRole<HTMLInputElement>('switch', {
+      name: 'A key keeps being refused',
+    });
+    expect(
+      within(section)
+        .getAllByRole('switch')
+        .map((element) => (element as HTMLInputElement).checked),
+    ).toEqual([true, true, true]);
+    expect(
+      within(section)
+        .getAllByRole('switch')
+        .map((element) => element.getAttribute('aria-describedby')),
+    ).not.toContain(null);
 
     fireEvent.click(refusals);
     expect(refusals.checked).toBe(false);
     await waitFor(() => expect(useNotifications.getState().pending.size).toBe(0));
-    expect(calls.filter((call) => call.path === '/api/notifications' && call.method === 'PUT').map((call) => call.body)).toEqual([{ key_refusals: false }]);
+    expect(
+      calls.filter((call) => call.path === '/api/notifications' && call.method === 'PUT').map((call) => call.body),
+    ).toEqual([{ key_refusals: false }]);
     expect(useNotifications.getState().settings).toEqual({ ...NOTIFICATIONS, key_refusals: false });
     expect(unnamedControls()).toEqual([]);
   });
 
   it('puts a refused switch back and says why', async () => {
-    settingsApi(lanStatus(), undefined, { 'PUT /api/notifications': () => refusal(503, 'The settings table is locked.') });
+    settingsApi(lanStatus(), undefined, {
+      'PUT /api/notifications': () => refusal(503, 'The settings table is locked.'),
+    });
     render(<SettingsPage />);
     const section = await screen.findByRole('region', { name: 'Notifications' });
-    const budgets = await within(section).findByRole<HTMLInputElement>('switch', { name: 'A budget reaches 80 % or 100 %' });
+    const budgets = await within(section).findByRole<HTMLInputElement>('switch', {
+      name: 'A budget reaches 80 % or 100 %',
+    });
 
     fireEvent.click(budgets);
     const alert = await within(section).findByRole('alert');
     expect(alert.textContent).toContain('The settings table is locked. The previous value is back.');
-    expect(within(section).getByRole<HTMLInputElement>('switch', { name: 'A budget reaches 80 % or 100 %' }).checked).toBe(true);
+    expect(
+      within(section).getByRole<HTMLInputElement>('switch', { name: 'A budget reaches 80 % or 100 %' }).checked,
+    ).toBe(true);
   });
 
   it('tells a browser that the desktop app shows these, not the browser', async () => {

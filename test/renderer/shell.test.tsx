@@ -9,6 +9,7 @@ import { initialOrganisationState, useOrganisation } from '../../renderer/src/st
 import { initialOnboardingState, useOnboarding } from '../../renderer/src/stores/onboarding';
 import { initialOverviewState, useOverview } from '../../renderer/src/stores/overview';
 import { initialSessionState, useSession } from '../../renderer/src/stores/session';
+import { quietOverview } from './pages-fixtures';
 
 const ADMIN_TOKEN = 'tg-admin-correct-horse';
 
@@ -18,25 +19,22 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
-const config = { client_config: { enforce_auth_on_inference: true, capture_content: false, retention_days: 30, budget_time_zone: 'UTC' } };
-
-const quietOverview = {
-  time_zone: 'UTC',
-  spend: { today: 0, week: 0, month: 0 },
-  requests: { today: 0, week: 0, month: 0 },
-  budget_health: [],
-  top_sessions: [],
-  cache: { read_share: 0, saved: 0 },
-  refusals: [],
-  errors: [],
+const config = {
+  client_config: {
+    enforce_auth_on_inference: true,
+    capture_content: false,
+    retention_days: 30,
+    budget_time_zone: 'UTC',
+  },
 };
 
 /** The admin API as the shell and its first pages use it; every route checks the bearer token like the gateway. */
 function fakeGateway(overrides: Record<string, Handler> = {}) {
   const routes: Record<string, Handler> = {
     'GET /api/config': () => json(config),
-    'GET /api/stats/overview': () => json(quietOverview),
-    'GET /api/stats/spend': ({ url }) => json({ bucket: 'day', group: url.searchParams.get('group') ?? 'team', groups: [], points: [] }),
+    'GET /api/stats/overview': () => json(quietOverview()),
+    'GET /api/stats/spend': ({ url }) =>
+      json({ bucket: 'day', group: url.searchParams.get('group') ?? 'team', groups: [], points: [] }),
     'GET /api/governance/virtual-keys': () => json({ virtual_keys: [], count: 0 }),
     'GET /api/governance/customers': () => json({ customers: [], count: 0 }),
     'GET /api/governance/teams': () => json({ teams: [], count: 0 }),
@@ -51,10 +49,25 @@ function fakeGateway(overrides: Record<string, Handler> = {}) {
       const method = init.method ?? 'GET';
       seen.push(`${method} ${url.origin}${url.pathname}`);
       if (new Headers(init.headers).get('authorization') !== `Bearer ${ADMIN_TOKEN}`) {
-        return Promise.resolve(json({ type: 'error', error: { type: 'authentication_error', message: 'The admin API needs Authorization: Bearer <admin token>.' } }, 401));
+        return Promise.resolve(
+          json(
+            {
+              type: 'error',
+              error: {
+                type: 'authentication_error',
+                message: 'The admin API needs Authorization: Bearer <admin token>.',
+              },
+            },
+            401,
+          ),
+        );
       }
       const handler = routes[`${method} ${url.pathname}`];
-      return Promise.resolve(handler ? handler({ url }) : json({ type: 'error', error: { type: 'not_found_error', message: 'not here' } }, 404));
+      return Promise.resolve(
+        handler
+          ? handler({ url })
+          : json({ type: 'error', error: { type: 'not_found_error', message: 'not here' } }, 404),
+      );
     }),
   );
   return { seen };
@@ -96,16 +109,11 @@ describe('shell in a browser', () => {
     const nav = await screen.findByRole('navigation', { name: 'Main' });
     expect(sessionStorage.getItem('tollgate.adminToken')).toBe(ADMIN_TOKEN);
     expect(seen[0]).toBe(`GET ${window.location.origin}/api/config`);
-    expect(within(nav).getAllByRole('link').map((link) => link.textContent)).toEqual([
-      'Overview',
-      'Keys',
-      'Organisation',
-      'Models & pricing',
-      'Providers',
-      'Logs',
-      'Audit',
-      'Settings',
-    ]);
+    expect(
+      within(nav)
+        .getAllByRole('link')
+        .map((link) => link.textContent),
+    ).toEqual(['Overview', 'Keys', 'Organisation', 'Models & pricing', 'Providers', 'Logs', 'Audit', 'Settings']);
     expect(window.location.hash).toBe('#/overview');
     expect(screen.getByRole('banner').textContent).toContain(window.location.origin);
     expect(screen.getByRole('link', { name: /Enforcement on: every request needs a virtual key/ })).toBeTruthy();
@@ -117,7 +125,9 @@ describe('shell in a browser', () => {
     render(<App />);
 
     const guide = await screen.findByRole('region', { name: 'Put your first Claude Code session through Tollgate' });
-    expect(within(guide).getByLabelText('Claude Code settings.json').textContent).toContain(`"ANTHROPIC_BASE_URL": "${window.location.origin}"`);
+    expect(within(guide).getByLabelText('Claude Code settings.json').textContent).toContain(
+      `"ANTHROPIC_BASE_URL": "${window.location.origin}"`,
+    );
     fireEvent.click(within(guide).getByRole('button', { name: 'Create a key' }));
 
     expect(await screen.findByRole('dialog', { name: 'Create a key' })).toBeTruthy();
@@ -163,7 +173,8 @@ describe('shell in a browser', () => {
     const posted: unknown[] = [];
     fakeGateway({
       'GET /api/governance/customers': () => json({ customers: [acme], count: 1 }),
-      'POST /api/governance/teams': () => json({ message: 'created', team: { ...acme, id: 't9', name: 'Web', customer_id: 'c1' } }, 201),
+      'POST /api/governance/teams': () =>
+        json({ message: 'created', team: { ...acme, id: 't9', name: 'Web', customer_id: 'c1' } }, 201),
     });
     const realFetch = globalThis.fetch;
     vi.stubGlobal('fetch', (input: URL | string, init: RequestInit = {}) => {
@@ -184,7 +195,12 @@ describe('shell in a browser', () => {
     // The new row shows while the request is in flight; the form closes when the gateway answers.
     await waitFor(() => expect(screen.queryByRole('form', { name: 'New team' })).toBeNull());
     expect(posted).toEqual([
-      { name: 'Web', description: '', customer_id: 'c1', budgets: [{ max_limit: 300, reset_duration: '1M', calendar_aligned: true }] },
+      {
+        name: 'Web',
+        description: '',
+        customer_id: 'c1',
+        budgets: [{ max_limit: 300, reset_duration: '1M', calendar_aligned: true }],
+      },
     ]);
   });
 
@@ -206,10 +222,18 @@ describe('shell in a browser', () => {
       'GET /api/governance/virtual-keys': () => json({ virtual_keys: [], count: 3 }),
       'GET /api/stats/overview': () =>
         json({
-          ...quietOverview,
+          ...quietOverview(),
           spend: { today: 4.2, week: 31.5, month: 120.75 },
           requests: { today: 12, week: 80, month: 300 },
-          top_sessions: [{ session_id: 'c0ffee00-1111-2222-3333-444455556666', virtual_key_name: 'alice-laptop', requests: 40, cost: 18.2, last_at: '2025-01-01T10:00:00Z' }],
+          top_sessions: [
+            {
+              session_id: 'c0ffee00-1111-2222-3333-444455556666',
+              virtual_key_name: 'alice-laptop',
+              requests: 40,
+              cost: 18.2,
+              last_at: '2025-01-01T10:00:00Z',
+            },
+          ],
           cache: { read_share: 0.72, saved: 41.3 },
           refusals: [{ reason: 'budget_exhausted', count: 3 }],
           errors: [{ error_type: 'overloaded_error', count: 2 }],
@@ -231,17 +255,24 @@ describe('shell in a browser', () => {
     render(<App />);
 
     expect(await screen.findByRole('img', { name: 'Spend per day by team' })).toBeTruthy();
-    expect(screen.getByRole('link', { name: 'Session c0ffee00-1111-2222-3333-444455556666' }).getAttribute('href')).toBe(
-      '#/logs?session=c0ffee00-1111-2222-3333-444455556666',
+    expect(
+      screen.getByRole('link', { name: 'Session c0ffee00-1111-2222-3333-444455556666' }).getAttribute('href'),
+    ).toBe('#/logs?session=c0ffee00-1111-2222-3333-444455556666');
+    expect(screen.getByRole('link', { name: 'Budget spent' }).getAttribute('href')).toBe(
+      '#/logs?reason=budget_exhausted',
     );
-    expect(screen.getByRole('link', { name: 'Budget spent' }).getAttribute('href')).toBe('#/logs?reason=budget_exhausted');
     fireEvent.click(screen.getByRole('button', { name: 'Show as table' }));
-    expect(within(screen.getByRole('table', { name: 'Spend per day by team, USD' })).getAllByRole('row')).toHaveLength(3);
+    expect(within(screen.getByRole('table', { name: 'Spend per day by team, USD' })).getAllByRole('row')).toHaveLength(
+      3,
+    );
 
     for (const role of ['button', 'link', 'textbox', 'radio', 'combobox', 'img'] as const) {
       const named = new Set(screen.queryAllByRole(role, { name: /\S/ }));
       const unnamed = screen.queryAllByRole(role).filter((element) => !named.has(element));
-      expect(unnamed.map((element) => element.outerHTML.slice(0, 120)), `${role}s without an accessible name`).toEqual([]);
+      expect(
+        unnamed.map((element) => element.outerHTML.slice(0, 120)),
+        `${role}s without an accessible name`,
+      ).toEqual([]);
     }
   });
 });
@@ -249,7 +280,9 @@ describe('shell in a browser', () => {
 describe('shell in the desktop window', () => {
   it('uses the connection the preload hands over, with no sign-in and no sign-out', async () => {
     const { seen } = fakeGateway();
-    window.tollgate = { connection: () => Promise.resolve({ apiBase: 'http://127.0.0.1:4141', adminToken: ADMIN_TOKEN }) };
+    window.tollgate = {
+      connection: () => Promise.resolve({ apiBase: 'http://127.0.0.1:4141', adminToken: ADMIN_TOKEN }),
+    };
     render(<App />);
 
     await screen.findByRole('navigation', { name: 'Main' });

@@ -5,11 +5,23 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeKey } from './pages-fixtures';
 import { buildChart, initialOverviewState, OTHER_ID, useOverview } from '../../renderer/src/stores/overview';
 import { initialKeysState, useKeys } from '../../renderer/src/stores/keys';
-import { initialOrganisationState, keysSpend, organisationSelectors, teamSpend, useOrganisation, type Team } from '../../renderer/src/stores/organisation';
+import {
+  initialOrganisationState,
+  keysSpend,
+  organisationSelectors,
+  teamSpend,
+  useOrganisation,
+  type Team,
+} from '../../renderer/src/stores/organisation';
 import { initialSessionState, useSession } from '../../renderer/src/stores/session';
 import { useToasts } from '../../renderer/src/stores/toasts';
 
-type Handler = (request: { url: URL; method: string; body: unknown; authorization: string | null }) => Response | Promise<Response>;
+type Handler = (request: {
+  url: URL;
+  method: string;
+  body: unknown;
+  authorization: string | null;
+}) => Response | Promise<Response>;
 
 function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -43,7 +55,17 @@ function deferred<T>() {
 }
 
 function makeTeam(overrides: Partial<Team> = {}): Team {
-  return { id: 'team-1', name: 'Platform', description: '', budgets: [], budget: null, created_at: '', updated_at: '', customer_id: null, ...overrides };
+  return {
+    id: 'team-1',
+    name: 'Platform',
+    description: '',
+    budgets: [],
+    budget: null,
+    created_at: '',
+    updated_at: '',
+    customer_id: null,
+    ...overrides,
+  };
 }
 
 const connection = { apiBase: 'http://127.0.0.1:4141', adminToken: 'admin-secret' };
@@ -72,7 +94,9 @@ describe('keys store', () => {
     expect(useKeys.getState().keys[0]?.is_active).toBe(false);
     expect(useKeys.getState().pending['vk-1']).toBe(true);
 
-    answer.resolve(json({ message: 'updated', virtual_key: makeKey({ is_active: false, updated_at: '2025-02-02T00:00:00.000Z' }) }));
+    answer.resolve(
+      json({ message: 'updated', virtual_key: makeKey({ is_active: false, updated_at: '2025-02-02T00:00:00.000Z' }) }),
+    );
     await expect(saving).resolves.toBe(true);
     expect(useKeys.getState().keys[0]).toMatchObject({ is_active: false, updated_at: '2025-02-02T00:00:00.000Z' });
     expect(useKeys.getState().pending['vk-1']).toBeUndefined();
@@ -88,7 +112,9 @@ describe('keys store', () => {
     expect(saved).toBe(false);
     expect(useKeys.getState().keys[0]).toMatchObject({ name: 'alice-laptop', allowed_models: ['claude-sonnet-4-5'] });
     const messages = useToasts.getState().toasts.map((toast) => `${toast.tone}: ${toast.message}`);
-    expect(messages).toEqual([expect.stringMatching(/^danger: Could not save “alice-laptop”: name is required.*undone/)]);
+    expect(messages).toEqual([
+      expect.stringMatching(/^danger: Could not save “alice-laptop”: name is required.*undone/),
+    ]);
   });
 
   it('puts a key whose revocation failed back where it was in the list', async () => {
@@ -111,13 +137,29 @@ describe('keys store', () => {
     useSession.getState().connect(connection);
     useKeys.setState({ keys: [], status: 'ready' });
     const { calls } = fakeGateway({
-      'POST /api/governance/virtual-keys': ({ body }) => json({ message: 'created', virtual_key: { ...makeKey({ id: 'vk-9', name: 'ci-nightly' }), value: 'tg-secret-value' }, echoed: body }, 201),
+      'POST /api/governance/virtual-keys': ({ body }) =>
+        json(
+          {
+            message: 'created',
+            virtual_key: { ...makeKey({ id: 'vk-9', name: 'ci-nightly' }), value: 'tg-secret-value' },
+            echoed: body,
+          },
+          201,
+        ),
     });
 
-    const created = await useKeys.getState().create({ name: 'ci-nightly', budgets: [{ max_limit: 5, reset_duration: '1d' }] });
+    const created = await useKeys
+      .getState()
+      .create({ name: 'ci-nightly', budgets: [{ max_limit: 5, reset_duration: '1d' }] });
 
     expect(created.value).toBe('tg-secret-value');
-    expect(calls).toEqual([{ method: 'POST', path: '/api/governance/virtual-keys', body: { name: 'ci-nightly', budgets: [{ max_limit: 5, reset_duration: '1d' }] } }]);
+    expect(calls).toEqual([
+      {
+        method: 'POST',
+        path: '/api/governance/virtual-keys',
+        body: { name: 'ci-nightly', budgets: [{ max_limit: 5, reset_duration: '1d' }] },
+      },
+    ]);
     expect(useKeys.getState().keys.map((key) => key.name)).toEqual(['ci-nightly']);
     expect(JSON.stringify(useKeys.getState())).not.toContain('tg-secret-value');
   });
@@ -146,16 +188,44 @@ describe('organisation store', () => {
 
     await expect(saving).resolves.toBe(false);
     expect(useOrganisation.getState().teams[0]?.name).toBe('Platform');
-    expect(useToasts.getState().toasts[0]).toMatchObject({ tone: 'danger', message: expect.stringContaining('A team with that name exists.') as unknown });
+    expect(useToasts.getState().toasts[0]).toMatchObject({
+      tone: 'danger',
+      message: expect.stringContaining('A team with that name exists.') as unknown,
+    });
   });
 
   it('files teams under their customer and collects the rest under a node without one', () => {
     useOrganisation.setState({
-      customers: [{ id: 'c1', name: 'Acme', description: '', budgets: [], budget: null, created_at: '', updated_at: '' }],
-      teams: [makeTeam({ id: 't1', name: 'Web', customer_id: 'c1' }), makeTeam({ id: 't2', name: 'Data', customer_id: null })],
+      customers: [
+        { id: 'c1', name: 'Acme', description: '', budgets: [], budget: null, created_at: '', updated_at: '' },
+      ],
+      teams: [
+        makeTeam({ id: 't1', name: 'Web', customer_id: 'c1' }),
+        makeTeam({ id: 't2', name: 'Data', customer_id: null }),
+      ],
       users: [
-        { id: 'u1', name: 'Ana', description: '', budgets: [], budget: null, created_at: '', updated_at: '', email: null, team_id: 't1' },
-        { id: 'u2', name: 'Bo', description: '', budgets: [], budget: null, created_at: '', updated_at: '', email: null, team_id: null },
+        {
+          id: 'u1',
+          name: 'Ana',
+          description: '',
+          budgets: [],
+          budget: null,
+          created_at: '',
+          updated_at: '',
+          email: null,
+          team_id: 't1',
+        },
+        {
+          id: 'u2',
+          name: 'Bo',
+          description: '',
+          budgets: [],
+          budget: null,
+          created_at: '',
+          updated_at: '',
+          email: null,
+          team_id: null,
+        },
       ],
     });
     const tree = organisationSelectors.tree(useOrganisation.getState()).map((node) => ({
@@ -164,7 +234,13 @@ describe('organisation store', () => {
     }));
     expect(tree).toEqual([
       { customer: 'Acme', teams: [{ team: 'Web', users: ['Ana'] }] },
-      { customer: null, teams: [{ team: 'Data', users: [] }, { team: null, users: ['Bo'] }] },
+      {
+        customer: null,
+        teams: [
+          { team: 'Data', users: [] },
+          { team: null, users: ['Bo'] },
+        ],
+      },
     ]);
   });
 });
@@ -175,8 +251,21 @@ describe('organisation spend', () => {
     fakeGateway({
       'GET /api/stats/spend': ({ url }) =>
         url.searchParams.get('group') === 'key'
-          ? json({ bucket: 'day', group: 'key', groups: [{ id: 'vk-big', name: 'big', total: 90 }, { id: '(other)', name: 'Other', total: 12 }], points: [] })
-          : json({ bucket: 'day', group: 'team', groups: [{ id: 'team-1', name: 'Platform', total: 102 }], points: [] }),
+          ? json({
+              bucket: 'day',
+              group: 'key',
+              groups: [
+                { id: 'vk-big', name: 'big', total: 90 },
+                { id: '(other)', name: 'Other', total: 12 },
+              ],
+              points: [],
+            })
+          : json({
+              bucket: 'day',
+              group: 'team',
+              groups: [{ id: 'team-1', name: 'Platform', total: 102 }],
+              points: [],
+            }),
     });
 
     await useOrganisation.getState().loadSpend();
@@ -195,7 +284,14 @@ describe('session store', () => {
     fakeGateway({
       'GET /api/config': ({ authorization }) =>
         authorization === 'Bearer right-token'
-          ? json({ client_config: { enforce_auth_on_inference: true, capture_content: false, retention_days: 30, budget_time_zone: 'UTC' } })
+          ? json({
+              client_config: {
+                enforce_auth_on_inference: true,
+                capture_content: false,
+                retention_days: 30,
+                budget_time_zone: 'UTC',
+              },
+            })
           : refusal(401, 'The admin API needs Authorization: Bearer <admin token>.'),
     });
 
@@ -205,18 +301,28 @@ describe('session store', () => {
 
     await expect(useSession.getState().signIn('  right-token ')).resolves.toBe(true);
     expect(sessionStorage.getItem('tollgate.adminToken')).toBe('right-token');
-    expect(useSession.getState()).toMatchObject({ status: 'ready', connection: { adminToken: 'right-token', apiBase: window.location.origin } });
+    expect(useSession.getState()).toMatchObject({
+      status: 'ready',
+      connection: { adminToken: 'right-token', apiBase: window.location.origin },
+    });
   });
 
   it('signs the browser out and clears every store when the token stops working', async () => {
     sessionStorage.setItem('tollgate.adminToken', 'old-token');
     useSession.getState().connect({ apiBase: window.location.origin, adminToken: 'old-token' });
     useKeys.setState({ keys: [makeKey()], status: 'ready' });
-    fakeGateway({ 'GET /api/governance/virtual-keys': () => refusal(401, 'The admin API needs Authorization: Bearer <admin token>.') });
+    fakeGateway({
+      'GET /api/governance/virtual-keys': () =>
+        refusal(401, 'The admin API needs Authorization: Bearer <admin token>.'),
+    });
 
     await useKeys.getState().load();
 
-    expect(useSession.getState()).toMatchObject({ status: 'signed-out', connection: null, notice: expect.stringMatching(/no longer accepts/) as unknown });
+    expect(useSession.getState()).toMatchObject({
+      status: 'signed-out',
+      connection: null,
+      notice: expect.stringMatching(/no longer accepts/) as unknown,
+    });
     expect(sessionStorage.getItem('tollgate.adminToken')).toBeNull();
     expect(useKeys.getState().keys).toEqual([]);
   });
@@ -270,8 +376,12 @@ describe('overview store', () => {
   it('shows the answer for the latest grouping even when an earlier one arrives last', async () => {
     useSession.getState().connect(connection);
     const answers: Record<string, ReturnType<typeof deferred<Response>>> = { team: deferred(), model: deferred() };
-    fakeGateway({ 'GET /api/stats/spend': ({ url }) => answers[url.searchParams.get('group') ?? '']?.promise ?? refusal(400, 'bad group') });
-    const series = (group: string) => json({ bucket: 'day', group, groups: [{ id: group, name: group, total: 1 }], points: [] });
+    fakeGateway({
+      'GET /api/stats/spend': ({ url }) =>
+        answers[url.searchParams.get('group') ?? '']?.promise ?? refusal(400, 'bad group'),
+    });
+    const series = (group: string) =>
+      json({ bucket: 'day', group, groups: [{ id: group, name: group, total: 1 }], points: [] });
 
     const first = useOverview.getState().loadSeries();
     useOverview.getState().setGroup('model');

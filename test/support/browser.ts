@@ -62,3 +62,21 @@ export async function openPage(page: Page, label: string, heading = label): Prom
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label }).click();
   await page.getByRole('heading', { level: 1, name: heading }).waitFor();
 }
+
+/** The settings.json `env` block a person copies from the dashboard. */
+export interface Snippet {
+  env: { ANTHROPIC_BASE_URL: string; ANTHROPIC_AUTH_TOKEN: string };
+}
+
+export function isSnippet(value: unknown): value is Snippet {
+  if (typeof value !== 'object' || value === null || !('env' in value)) return false;
+  const env: unknown = value.env;
+  return (
+    typeof env === 'object' &&
+    env !== null &&
+    'ANTHROPIC_BASE_URL' in env &&
+    typeof env.ANTHROPIC_BASE_URL === 'string' &&
+    'ANTHROPIC_AUTH_TOKEN' in env &&
+    typeof env.ANTHROPIC_AUTH_TOKEN === 'string'
+  );
+}
