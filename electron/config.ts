@@ -36,7 +36,8 @@ export const DEMO_PORT = 8788;
 
 export const USAGE = `Usage: npm run serve -- [options]
 
-  --host HOST                 address to listen on        (TOLLGATE_HOST, default 127.0.0.1)
+  --host HOST                 address to listen on        (TOLLGATE_HOST, default 127.0.0.1); beyond loopback
+                              the admin API and dashboard answer the network over plain HTTP: share with --lan
   --port PORT                 port to listen on           (TOLLGATE_PORT, default 8787)
   --data-dir DIR              database, admin token, keys (TOLLGATE_DATA_DIR, default ${defaultDataDir()})
   --anthropic-base-url URL    upstream Anthropic API      (TOLLGATE_ANTHROPIC_BASE_URL, default https://api.anthropic.com)

@@ -7,6 +7,7 @@ import { ConfigError, readServeConfig, USAGE } from './config.js';
 import { NotDemoDataError, prepareDemoDataDir, type DemoDataDir } from './demo/demo-dir.js';
 import { startNotifier } from './desktop/notifier.js';
 import { startGateway, type Gateway } from './gateway/gateway.js';
+import { isLoopbackHost } from './lan/addresses.js';
 import { plainHttpWarning, remoteAdminWarning } from './lan/sharing.js';
 
 async function main(): Promise<void> {
@@ -78,6 +79,7 @@ function announce(gateway: Gateway, demo: DemoDataDir | null): void {
   const lines = [
     ...(demo ? demoBanner(demo) : []),
     `Tollgate gateway listening on ${gateway.url}`,
+    ...exposedHostLines(gateway.host),
     `  data directory: ${gateway.dataDir}${demo ? '  <- DEMO DATA' : ''}`,
     `  admin token:    ${gateway.adminTokenFile}${gateway.createdAdminToken ? ' (created now)' : ''}`,
     `  upstream:       ${provider?.effective_base_url ?? gateway.context.providers.target('anthropic').baseUrl}` +
@@ -92,6 +94,19 @@ function announce(gateway: Gateway, demo: DemoDataDir | null): void {
       : `Ready. Create a virtual key: curl -s -X POST ${gateway.url}/api/governance/virtual-keys -H "Authorization: Bearer $(cat '${gateway.adminTokenFile}')" -H 'content-type: application/json' -d '{"name":"me"}'`,
   ];
   console.log(lines.join('\n'));
+}
+
+/**
+ * `--host` (or TOLLGATE_HOST) beyond loopback puts the local listener, admin side included, on the
+ * network without the LAN listener's TLS and Host checks: allowed, since the flag is public, but said.
+ */
+function exposedHostLines(host: string): string[] {
+  if (isLoopbackHost(host)) return [];
+  return [
+    `WARNING: the gateway listens on ${host}, not on loopback: the admin API, the dashboard and /metrics are reachable ` +
+      'from the network over plain HTTP, and the admin token, virtual keys and prompts cross it unencrypted. ' +
+      'To share with teammates, keep --host on 127.0.0.1 and use --lan (TLS, Host checks and throttling).',
+  ];
 }
 
 /** Where teammates reach the gateway and which CA they trust; nothing when sharing is off. */

@@ -170,6 +170,7 @@ describe('npm run serve', () => {
     expect(served.process.stdout).toContain(`Tollgate gateway listening on ${served.url}`);
     expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(served.url).not.toMatch(/:0$/);
+    expect(served.process.output).not.toMatch(/WARNING/);
     expect(served.adminTokenFile).toBe(join(dataDir, 'admin-token'));
     expect(served.process.stdout).toContain(`admin token:    ${join(dataDir, 'admin-token')} (created now)`);
     expect(statSync(served.adminTokenFile).mode & 0o777).toBe(0o600);
@@ -214,6 +215,21 @@ describe('npm run serve', () => {
     expect(await response.json()).toMatchObject({ content: [{ type: 'text', text: 'configured by environment' }] });
     expect(upstream.messageRequests()).toHaveLength(1);
 
+    await stopCleanly(served);
+  });
+
+  it('warns when --host puts the local listener beyond loopback, where the admin API answers the network over plain HTTP', async () => {
+    const served = await serve(['--host', '0.0.0.0', ...flags(join(scratch, 'data'))]);
+
+    expect(served.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
+    expect(served.process.stdout).toMatch(
+      /^WARNING: the gateway listens on 0\.0\.0\.0, not on loopback: the admin API, the dashboard and \/metrics are reachable from the network over plain HTTP/m,
+    );
+    expect(served.process.stdout).toMatch(/^WARNING: .*use --lan \(TLS, Host checks and throttling\)/m);
+    // It still serves as asked: the flag is public and stays.
+    const viaLoopback = { ...served, url: served.url.replace('0.0.0.0', '127.0.0.1') };
+    expect((await fetch(`${viaLoopback.url}/health`)).status).toBe(200);
+    expect((await admin(viaLoopback, 'GET', '/api/governance/virtual-keys')).status).toBe(200);
     await stopCleanly(served);
   });
 
