@@ -16,7 +16,7 @@ import { defaultDashboardDir, isDashboardPath, serveDashboard } from './static.j
 import { handleUsage } from './usage.js';
 import { serveUsagePage, USAGE_PAGE_PATH } from './usage-page.js';
 import { describeHost, hostAllowed, LOOPBACK_HOSTS, allowedHostSet } from '../lan/host-check.js';
-import { isLoopbackHost } from '../lan/addresses.js';
+import { isLoopbackAddress, isLoopbackHost } from '../lan/addresses.js';
 import { CA_CERTIFICATE_PATH } from '../lan/certificates.js';
 
 export interface ServerOptions {
@@ -80,7 +80,12 @@ export function inferenceRoute(method: string, pathname: string, search: string)
   return null;
 }
 
-/** The loopback listener's policy: everything is served; admin requests must say a loopback Host when bound to loopback. */
+/**
+ * The local listener's policy: everything is served; admin requests must say a loopback Host when
+ * bound to loopback. Bound beyond loopback (`--host 0.0.0.0`), other machines reach it, so failed keys
+ * and admin tokens from their addresses are throttled as on the LAN listener; this machine's own
+ * clients never are (on a loopback binding they are the only ones).
+ */
 export function localPolicy(host: string, port: () => number): ListenerPolicy {
   const loopback = isLoopbackHost(host);
   const allowed = allowedHostSet([...LOOPBACK_HOSTS, host]);
@@ -90,7 +95,7 @@ export function localPolicy(host: string, port: () => number): ListenerPolicy {
     originAllowed: () => true,
     servesAdmin: () => true,
     hosts: () => [...allowed].map((name) => (name.includes(':') ? `[${name}]` : name)),
-    throttles: () => false,
+    throttles: (address) => !isLoopbackAddress(address),
   };
 }
 

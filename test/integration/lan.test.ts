@@ -691,6 +691,48 @@ describe('the loopback listener', () => {
   });
 });
 
+describe('the local listener bound beyond loopback (--host 0.0.0.0)', () => {
+  it("throttles another machine's failed keys and admin tokens as the LAN listener does, and never this machine's own", async () => {
+    const [address] = lanAddresses();
+    if (address === undefined) {
+      console.log('this machine has no LAN address to call from: skipping the --host 0.0.0.0 throttle test');
+      return;
+    }
+    const gw = (handle = await startTestGateway({ gateway: { host: '0.0.0.0' } }));
+    const key = await gw.createKey('teammate laptop');
+    // Calling the machine's own LAN address from it: the gateway sees that address, not loopback.
+    const viaLan = `http://${address.includes(':') ? `[${address}]` : address}:${new URL(gw.url).port}`;
+    const local = gw.url.replace('0.0.0.0', '127.0.0.1');
+    const fromLan = { localAddress: address };
+
+    for (let attempt = 0; attempt < 11; attempt++) {
+      expect((await call(local, '/v1/messages', inference('sk-tg-local-typo'))).status, `local ${attempt + 1}`).toBe(
+        401,
+      );
+    }
+    for (let attempt = 0; attempt < 5; attempt++) {
+      expect((await call(viaLan, '/v1/messages', { ...inference(`sk-tg-guess-${attempt}`), ...fromLan })).status).toBe(
+        401,
+      );
+      const admin = await call(viaLan, '/api/governance/virtual-keys', {
+        ...fromLan,
+        headers: { authorization: `Bearer tg-admin-guess-${attempt}` },
+      });
+      expect(admin.status).toBe(401);
+    }
+    const throttled = await call(viaLan, '/v1/messages', { ...inference(key.value), ...fromLan });
+    expect(throttled.status).toBe(429);
+    expect(throttled.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+    expect((await call(local, '/v1/messages', inference(key.value))).status).toBe(200);
+
+    const audit = await auditEntries(gw);
+    expect(audit.filter((entry) => entry.action === 'auth.address_throttled')).toMatchObject([
+      { actor: 'system', address },
+    ]);
+    expect(audit.filter((entry) => entry.action === 'auth.key_failed')).toHaveLength(5);
+  });
+});
+
 describe('LAN sharing without TLS', () => {
   it('shares over plain HTTP when TLS is off, and warns that keys and prompts cross the LAN unencrypted', async () => {
     const gw = await start({ lan: { enabled: true, tls: false, address: LAN_ADDRESS, port: 0 } });
