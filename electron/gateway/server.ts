@@ -199,9 +199,17 @@ export function createGatewayServer(router: RequestRouter, policy: ListenerPolic
   return createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => router(req, res, policy));
 }
 
-/** Teammates download the CA here (the first time without verification, hence the fingerprint beside it). */
+/**
+ * Teammates download the CA here (the first time without verification, hence the fingerprint beside
+ * it), once there is one: sharing with TLS makes it, a download does not.
+ */
 async function serveCaCertificate(ctx: GatewayContext, res: ServerResponse, headOnly: boolean): Promise<void> {
-  const ca = await ctx.lan.caCertificate();
+  const ca = await ctx.lan.downloadableCa();
+  if (!ca) {
+    throw notFound(
+      'Tollgate has no LAN certificate authority yet: turn on LAN sharing with TLS (Settings, the tray menu, or npm run serve -- --lan) and it makes one.',
+    );
+  }
   res.writeHead(200, {
     'content-type': 'application/x-pem-file',
     'content-length': Buffer.byteLength(ca.certPem),

@@ -171,6 +171,16 @@ export class LanSharing {
     return this.caPending;
   }
 
+  /**
+   * The CA for GET /tollgate-ca.pem: the one on disk, or the one TLS sharing uses; null when there is
+   * neither, so that a download never creates a CA (and its private key) nobody asked for.
+   */
+  async downloadableCa(): Promise<LocalCa | null> {
+    const settings = this.settings();
+    if (!(settings.enabled && settings.tls) && !this.ca && !this.caInfo()) return null;
+    return this.caCertificate();
+  }
+
   /** Stops listening; requests in flight get up to `graceMs` to finish. */
   async close(graceMs: number): Promise<void> {
     this.closed = true;

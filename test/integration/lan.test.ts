@@ -5,7 +5,7 @@
 // check against DNS rebinding, and the throttle on addresses that keep sending wrong keys.
 import Anthropic from '@anthropic-ai/sdk';
 import { X509Certificate } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
@@ -688,6 +688,54 @@ describe('the loopback listener', () => {
       headers: { ...inference(key.value).headers, host: 'tollgate.internal' },
     });
     expect(proxied.status).toBe(200);
+  });
+});
+
+describe('the CA certificate download', () => {
+  it('answers 404 without making a CA while sharing with TLS was never on, and serves it once there is one', async () => {
+    const gw = (handle = await startTestGateway());
+    const caFile = join(gw.dataDir, 'tls', 'ca.pem');
+    const missing = await call(gw.url, '/tollgate-ca.pem');
+    expect(missing.status).toBe(404);
+    expect(missing.json()).toMatchObject({
+      type: 'error',
+      error: {
+        type: 'not_found_error',
+        message: expect.stringContaining(
+          'Tollgate has no LAN certificate authority yet: turn on LAN sharing with TLS',
+        ) as unknown,
+      },
+    });
+    expect((await call(gw.url, '/tollgate-ca.pem', { method: 'HEAD' })).status).toBe(404);
+
+    // Sharing over plain HTTP needs no CA either, on either listener.
+    const plain = await gw.admin<LanStatus>('PUT', '/api/lan', {
+      enabled: true,
+      tls: false,
+      address: LAN_ADDRESS,
+      port: 0,
+    });
+    expect(plain.body.listening).toBe(true);
+    for (const base of [gw.url, ...plain.body.urls]) {
+      expect((await call(base, '/tollgate-ca.pem')).status, base).toBe(404);
+    }
+    expect(existsSync(caFile)).toBe(false);
+
+    // TLS on makes the CA, and from then on it is offered, even after sharing is turned off again.
+    const secure = await gw.admin<LanStatus>('PUT', '/api/lan', { tls: true });
+    expect(secure.body).toMatchObject({ listening: true, ca_certificate_url: '/tollgate-ca.pem' });
+    const ca = readFileSync(caFile, 'utf8');
+    await gw.admin('PUT', '/api/lan', { enabled: false });
+    const served = await call(gw.url, '/tollgate-ca.pem');
+    expect(served.status).toBe(200);
+    expect(served.text).toBe(ca);
+  });
+
+  it('serves a CA already on disk while sharing is off', async () => {
+    const gw = (handle = await startTestGateway({ gateway: { dataDir: dataDirWithCa() } }));
+    const download = await call(gw.url, '/tollgate-ca.pem');
+    expect(download.status).toBe(200);
+    expect(download.text).toBe(readFileSync(join(madeCa, 'ca.pem'), 'utf8'));
   });
 });
 
