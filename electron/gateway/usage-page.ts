@@ -214,7 +214,7 @@ const PAGE = `<!doctype html>
 <main>
   <h1>Your Tollgate usage</h1>
   <p class="hint">What your virtual key has spent, the budgets and limits it is under, and its latest requests.</p>
-  <form id="key-form" autocomplete="off">
+  <form id="key-form" method="post" autocomplete="off">
     <label for="key">Your virtual key</label>
     <div class="row">
       <input id="key" name="key" type="password" placeholder="sk-tg-…" spellcheck="false" aria-describedby="key-help">
@@ -262,11 +262,26 @@ export const USAGE_PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The page, for GET and HEAD. Anything else, a POST in particular, is what the key form sends when its
+ * script did not run (the form posts so that the key never lands in a URL, a history or a log): its
+ * body is discarded unread and the answer says so, echoing nothing.
+ */
 export function serveUsagePage(req: IncomingMessage, res: ServerResponse): void {
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') {
-    res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
-    res.end(`${method} is not supported on ${USAGE_PAGE_PATH}.\n`);
+    req.resume();
+    const message =
+      `${method} is not supported on ${USAGE_PAGE_PATH}: the usage page needs JavaScript to show your usage, and it did not run. ` +
+      'Tollgate ignored what was sent. Open the page again in a browser with JavaScript on.\n';
+    res.writeHead(405, {
+      allow: 'GET, HEAD',
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(message),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(message);
     return;
   }
   res.writeHead(200, {

@@ -834,6 +834,26 @@ describe('the self-service usage page', () => {
     expect(page.text).toContain('<label for="key">Your virtual key</label>');
   });
 
+  it('posts the key form rather than putting the key in a URL, and answers a script-less POST with a 405 that echoes nothing', async () => {
+    const gw = (handle = await startTestGateway());
+    const key = await gw.createKey('teammate laptop');
+    const page = await call(gw.url, '/usage');
+    expect(page.text).toMatch(/<form id="key-form" method="post"[^>]*>/);
+    expect(page.headers['content-security-policy']).toContain("form-action 'none'");
+
+    // What a browser without the page's script would send on submit.
+    const posted = await fetch(`${gw.url}/usage`, { method: 'POST', body: new URLSearchParams({ key: key.value }) });
+    const text = await posted.text();
+    expect(posted.status).toBe(405);
+    expect(posted.headers.get('allow')).toBe('GET, HEAD');
+    expect(posted.headers.get('cache-control')).toBe('no-store');
+    expect(text).toMatch(/needs JavaScript/);
+    expect(text).not.toContain(key.value);
+    expect(JSON.stringify(await logRows(gw))).not.toContain(key.value);
+    expect(JSON.stringify(await auditEntries(gw))).not.toContain(key.value);
+    expect(gw.upstream.requests).toEqual([]);
+  });
+
   it("counts a key's own spend today and this month, days ago included and other keys left out", async () => {
     const clock = new ManualClock('2026-11-19T12:00:00Z');
     const gw = (handle = await startTestGateway({ gateway: { clock: clock.read } }));
