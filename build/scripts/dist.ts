@@ -1,5 +1,5 @@
 // `npm run dist`: installers for this platform (AppImage and deb, dmg, or NSIS; build/electron-builder.yml).
-// Same checks and steps as `npm start` (Electron binary, electron-vite build, the Electron build of
+// Same checks and steps as `npm start` (Electron binary, fetched once if missing, electron-vite build, the Electron build of
 // better-sqlite3), then stages that binding where the builder config takes it from and runs
 // electron-builder with the local Electron as electronDist, so nothing is downloaded or rebuilt in
 // node_modules. Arguments after `--` go to electron-builder (e.g. `-- --linux deb`).
@@ -15,6 +15,7 @@ import {
   findElectron,
   NativeBuildError,
 } from '../../electron/shell/native-binding.js';
+import { fetchElectron } from './fetch-electron.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 /** build/electron-builder.yml copies extraResources/native from here. */
@@ -22,7 +23,8 @@ const STAGED_NATIVE_DIR = join(root, 'out', 'native', 'package');
 const log = (line: string): void => console.error(`tollgate: ${line}`);
 
 async function main(): Promise<void> {
-  const electron = findElectron(root);
+  let electron = findElectron(root);
+  if (!electron.installed) electron = fetchElectron(root, electron, log);
   if (!electron.installed) {
     log(electronMissingMessage(electron));
     process.exit(1);

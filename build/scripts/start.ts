@@ -5,7 +5,7 @@
 // with that binding. Where the binary or the native build cannot be had (offline machines, CI), the
 // same gateway core starts headless on the same data directory instead, and says so plainly.
 // Arguments after `--` go to Electron, or to the headless gateway (`npm start -- --lan`).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'electron-vite';
@@ -14,34 +14,11 @@ import {
   ensureElectronSqlite,
   findElectron,
   NativeBuildError,
-  type ElectronInstall,
 } from '../../electron/shell/native-binding.js';
+import { fetchElectron } from './fetch-electron.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const log = (line: string): void => console.error(`tollgate: ${line}`);
-/** Electron is about 100 MB; a connection that cannot fetch it in this long falls back to headless. */
-const INSTALL_TIMEOUT_MS = 3 * 60_000;
-
-/** Runs electron's own installer (what `npx install-electron` runs) once; true when the binary is there afterwards. */
-function fetchElectron(missing: ElectronInstall): ElectronInstall {
-  // CI and offline machines have no use for a 100 MB download attempt; ELECTRON_OVERRIDE_DIST_PATH
-  // means the binary is meant to be elsewhere.
-  if (process.env.ELECTRON_OVERRIDE_DIST_PATH || process.env.CI) return missing;
-  log(`Electron ${missing.version} is not installed yet; fetching it (about 100 MB) with Electron's own installer…`);
-  const result = spawnSync(process.execPath, [join(root, 'node_modules', 'electron', 'install.js')], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    timeout: INSTALL_TIMEOUT_MS,
-    encoding: 'utf8',
-  });
-  const found = findElectron(root);
-  if (!found.installed) {
-    const reason = result.error?.message ?? result.stderr.trim().split('\n').find((line) => /error/i.test(line));
-    log(`could not fetch Electron${reason ? `: ${reason.trim()}` : ''}`);
-  }
-  return found;
-}
-
 /** The headless gateway in this process: its signal handling stays the only one (npm start runs under node --import tsx). */
 async function startHeadless(why: string): Promise<void> {
   log(`${why}`);
@@ -52,7 +29,7 @@ async function startHeadless(why: string): Promise<void> {
 
 async function main(): Promise<void> {
   let electron = findElectron(root);
-  if (!electron.installed) electron = fetchElectron(electron);
+  if (!electron.installed) electron = fetchElectron(root, electron, log);
   if (!electron.installed) return startHeadless(electronMissingMessage(electron));
 
   await build({ root, logLevel: 'warn' });
