@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../shared/schemas.js';
 import { startTestGateway, UPSTREAM_API_KEY, type TestGateway } from '../support/gateway.js';
-import { childEnv, runProcess, startProcess, stopAllProcesses, type FinishedProcess } from '../support/processes.js';
+import { CLAUDE, claudeCodeProcessEnv, untilExitOrRetry } from '../support/claude-code.js';
+import { runProcess, startProcess, stopAllProcesses, type FinishedProcess } from '../support/processes.js';
 import type { RecordedRequest } from '../support/upstream.js';
 
-const CLAUDE = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'claude');
 const PROMPT = 'REPLY WITH: tollgate-ok';
 /** Kills a CLI that hangs (it retries for minutes on some errors) well inside vitest's own timeout. */
 const CLI_DEADLINE_MS = 45_000;
@@ -43,16 +43,7 @@ afterEach(async () => {
 
 /** The CLI's environment: only loopback, no update checks, telemetry or error reports, nothing interactive. */
 function claudeEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return childEnv({
-    HOME: home,
-    ANTHROPIC_BASE_URL: handle.url,
-    ANTHROPIC_AUTH_TOKEN: key.value,
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    DISABLE_AUTOUPDATER: '1',
-    DISABLE_TELEMETRY: '1',
-    DISABLE_ERROR_REPORTING: '1',
-    ...overrides,
-  });
+  return claudeCodeProcessEnv(home, { ANTHROPIC_BASE_URL: handle.url, ANTHROPIC_AUTH_TOKEN: key.value, ...overrides });
 }
 
 function claude(args: string[], overrides: Record<string, string> = {}): Promise<FinishedProcess> {
@@ -218,20 +209,7 @@ describe('Claude Code through the gateway', () => {
     const cli = startProcess(CLAUDE, ['-p', PROMPT], { cwd: home, env: claudeEnv(), name: 'claude' });
     const refusedRows = async (): Promise<number> =>
       (await logRows()).filter((entry) => entry.virtual_key_id === key.id && entry.status_code === 401).length;
-    let settled = false;
-    const retried = (async (): Promise<'retried' | 'hung' | 'exited'> => {
-      const deadline = Date.now() + CLI_DEADLINE_MS;
-      while (!settled && Date.now() < deadline) {
-        if ((await refusedRows()) >= 2) return 'retried';
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      // Reaching the deadline while the CLI still runs is a failure, not an exit.
-      return settled ? 'exited' : 'hung';
-    })();
-    const outcome = await Promise.race([cli.exited.then(() => 'exited' as const), retried]);
-    settled = true;
-    if (outcome !== 'exited') await cli.stop('SIGKILL');
-    await retried;
+    const outcome = await untilExitOrRetry(cli, refusedRows, CLI_DEADLINE_MS);
 
     expect(
       outcome,

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../shared/schemas.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { childEnv, runProcess, startProcess, stopAllProcesses, type RunningProcess } from '../support/processes.js';
+import { CLAUDE, claudeCodeProcessEnv, untilExitOrRetry } from '../support/claude-code.js';
+import { runProcess, startProcess, stopAllProcesses, type RunningProcess } from '../support/processes.js';
 
-const CLAUDE = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'claude');
 const PROMPT = 'REPLY WITH: tollgate-ok';
 /** Past this the CLI is taken to be retrying for good and is killed; well inside vitest's own timeout. */
 const CLI_DEADLINE_MS = 45_000;
@@ -60,22 +60,10 @@ async function spendOnce(key: string): Promise<void> {
 
 /** Claude Code's environment as a developer has it (retries on), kept on loopback and quiet. */
 function claudeEnv(key: string): NodeJS.ProcessEnv {
-  return childEnv({
-    HOME: home,
-    ANTHROPIC_BASE_URL: handle.url,
-    ANTHROPIC_AUTH_TOKEN: key,
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    DISABLE_AUTOUPDATER: '1',
-    DISABLE_TELEMETRY: '1',
-    DISABLE_ERROR_REPORTING: '1',
-  });
+  return claudeCodeProcessEnv(home, { ANTHROPIC_BASE_URL: handle.url, ANTHROPIC_AUTH_TOKEN: key });
 }
 
-/**
- * Runs `claude -p` with the developer's default settings (retries on) and watches the log: a second
- * refusal with `status` means the CLI is retrying, so the race ends as soon as it exits, tries again,
- * or outlives the deadline; a CLI still running then is killed rather than waited out.
- */
+/** Runs `claude -p` with retries on until it exits, retries the refusal with `status`, or hangs. */
 async function claudeUntilExitOrRetry(
   key: { id: string; value: string },
   status: number,
@@ -83,23 +71,7 @@ async function claudeUntilExitOrRetry(
   const cli = startProcess(CLAUDE, ['-p', PROMPT], { cwd: home, name: 'claude', env: claudeEnv(key.value) });
   const refusals = async (): Promise<number> =>
     (await logRows(key.id)).filter((row) => row.status_code === status).length;
-  let settled = false;
-  const watcher = (async (): Promise<'retried' | 'hung' | null> => {
-    const deadline = Date.now() + CLI_DEADLINE_MS;
-    while (!settled) {
-      if ((await refusals()) >= 2) return 'retried';
-      if (Date.now() > deadline) return 'hung';
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return null;
-  })();
-  const outcome = await Promise.race([
-    cli.exited.then(() => 'exited' as const),
-    watcher.then((seen) => seen ?? 'exited'),
-  ]);
-  settled = true;
-  if (outcome !== 'exited') await cli.stop('SIGKILL');
-  await watcher;
+  const outcome = await untilExitOrRetry(cli, refusals, CLI_DEADLINE_MS);
   return { outcome, cli, refusals: await refusals() };
 }
 

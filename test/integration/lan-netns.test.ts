@@ -12,10 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../shared/schemas.js';
 import { shellExports } from '../../shared/snippets.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { CLAUDE, claudeCodeProcessEnv } from '../support/claude-code.js';
 import { createTeammateHost, netnsUnavailable, type TeammateHost } from '../support/netns.js';
 import { childEnv, stopAllProcesses } from '../support/processes.js';
 
-const CLAUDE = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'claude');
 const PROMPT = 'REPLY WITH: tollgate-ok';
 const CLI_DEADLINE_MS = 60_000;
 
@@ -135,14 +135,7 @@ suite('a teammate on the LAN', () => {
     const script = `set -e\n${snippet}\nexec "$CLAUDE" -p ${JSON.stringify(PROMPT)}\n`;
     const result = await teammate.run('/bin/bash', ['-c', script], {
       cwd: home,
-      env: childEnv({
-        HOME: home,
-        CLAUDE,
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        DISABLE_AUTOUPDATER: '1',
-        DISABLE_TELEMETRY: '1',
-        DISABLE_ERROR_REPORTING: '1',
-      }),
+      env: claudeCodeProcessEnv(home, { CLAUDE }),
       timeoutMs: CLI_DEADLINE_MS,
     });
     expect(result.code, result.output).toBe(0);

@@ -23,7 +23,8 @@ import { loadOrCreateCa } from '../../electron/lan/certificates.js';
 import type { GatewayOptions } from '../../electron/gateway/gateway.js';
 import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { ManualClock } from '../support/clock.js';
-import { childEnv, runProcess } from '../support/processes.js';
+import { CLAUDE, claudeCodeProcessEnv } from '../support/claude-code.js';
+import { runProcess } from '../support/processes.js';
 import { startTestGateway, tempDataDir, type TestGateway } from '../support/gateway.js';
 
 const LAN_ADDRESS = '127.0.0.2';
@@ -222,23 +223,12 @@ describe('LAN sharing over TLS', () => {
       );
       expect(env.NODE_EXTRA_CA_CERTS).toBe(caFile);
 
-      const result = await runProcess(
-        join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'claude'),
-        ['-p', 'REPLY WITH: lan-ok'],
-        {
-          cwd: home,
-          name: 'claude',
-          timeoutMs: 45_000,
-          env: childEnv({
-            ...env,
-            HOME: home,
-            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-            DISABLE_AUTOUPDATER: '1',
-            DISABLE_TELEMETRY: '1',
-            DISABLE_ERROR_REPORTING: '1',
-          }),
-        },
-      );
+      const result = await runProcess(CLAUDE, ['-p', 'REPLY WITH: lan-ok'], {
+        cwd: home,
+        name: 'claude',
+        timeoutMs: 45_000,
+        env: claudeCodeProcessEnv(home, env),
+      });
 
       expect(result.code, result.output).toBe(0);
       expect(result.stdout).toContain('lan-ok');

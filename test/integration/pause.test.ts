@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GatewayStatus, LogEntry } from '../../shared/schemas.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { childEnv, startProcess, stopAllProcesses } from '../support/processes.js';
+import { CLAUDE, claudeCodeProcessEnv, untilExitOrRetry } from '../support/claude-code.js';
+import { startProcess, stopAllProcesses } from '../support/processes.js';
 
-const CLAUDE = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'claude');
 const CLI_DEADLINE_MS = 45_000;
 const MODEL = 'claude-sonnet-4-6';
 
@@ -177,31 +177,11 @@ describe('a paused gateway', () => {
       const cli = startProcess(CLAUDE, ['-p', 'REPLY WITH: no'], {
         cwd: home,
         name: 'claude',
-        env: childEnv({
-          HOME: home,
-          ANTHROPIC_BASE_URL: handle.url,
-          ANTHROPIC_AUTH_TOKEN: key.value,
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-          DISABLE_AUTOUPDATER: '1',
-          DISABLE_TELEMETRY: '1',
-          DISABLE_ERROR_REPORTING: '1',
-        }),
+        env: claudeCodeProcessEnv(home, { ANTHROPIC_BASE_URL: handle.url, ANTHROPIC_AUTH_TOKEN: key.value }),
       });
       const pausedRows = async (): Promise<number> =>
         (await logRows()).filter((row) => row.refusal_reason === 'paused').length;
-      let settled = false;
-      const retried = (async (): Promise<'retried' | 'hung' | 'exited'> => {
-        const deadline = Date.now() + CLI_DEADLINE_MS;
-        while (!settled && Date.now() < deadline) {
-          if ((await pausedRows()) >= 2) return 'retried';
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        return settled ? 'exited' : 'hung';
-      })();
-      const outcome = await Promise.race([cli.exited.then(() => 'exited' as const), retried]);
-      settled = true;
-      if (outcome !== 'exited') await cli.stop('SIGKILL');
-      await retried;
+      const outcome = await untilExitOrRetry(cli, pausedRows, CLI_DEADLINE_MS);
 
       expect(outcome, `Claude Code did not stop at the first refusal; output so far:\n${cli.output}`).toBe('exited');
       expect(cli.exit?.code).not.toBe(0);
