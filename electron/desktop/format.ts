@@ -1,23 +1,12 @@
-// Words and figures the tray and the notifications share: money as the dashboard shows it, percentages,
-// budget owners and refusal reasons in the user's language. (The renderer has its own copy of the money
-// rule in renderer/src/components/format.ts; the core cannot import the renderer.)
+// Words and figures the tray and the notifications share: money as the dashboard shows it (the rule
+// itself lives in shared/format.ts, which the renderer uses too), percentages, budget owners and refusal
+// reasons in the user's language.
+import { formatUsd } from '../../shared/format.js';
 import type { GatewayStatus } from '../../shared/schemas.js';
 
+export { formatUsd };
+
 export type BudgetWarning = GatewayStatus['budget_warnings'][number];
-
-const usd2 = new Intl.NumberFormat('en-US', {
-  style: 'currency',
-  currency: 'USD',
-  minimumFractionDigits: 2,
-  maximumFractionDigits: 2,
-});
-
-/** `$1,234.56`; a non-zero amount under a cent reads `<$0.01`, so a small spend never looks like nothing. */
-export function formatUsd(value: number): string {
-  if (!Number.isFinite(value)) return '—';
-  if (value > 0 && value < 0.005) return '<$0.01';
-  return usd2.format(value);
-}
 
 const usd4 = new Intl.NumberFormat('en-US', {
   style: 'currency',

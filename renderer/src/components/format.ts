@@ -1,7 +1,13 @@
 // Formatting shared by every page: money, counts, percentages, durations and dates, in the user's locale.
+// The standard money rule is shared/format.ts's, the one the tray and the notifications use too.
+import { formatUsd as formatUsdStandard, usdCents } from '../../../shared/format';
 
-const usd2 = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const usdCompact = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 });
+const usdCompact = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  notation: 'compact',
+  maximumFractionDigits: 1,
+});
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
 
@@ -14,13 +20,18 @@ export type MoneyStyle = 'standard' | 'precise' | 'compact';
  */
 export function formatUsd(value: number, style: MoneyStyle = 'standard'): string {
   if (!Number.isFinite(value)) return '—';
-  if (style === 'compact') return Math.abs(value) < 1000 ? usd2.format(value).replace(/\.00$/, '') : usdCompact.format(value);
+  if (style === 'compact')
+    return Math.abs(value) < 1000 ? usdCents.format(value).replace(/\.00$/, '') : usdCompact.format(value);
   if (style === 'precise') {
     const digits = Math.abs(value) >= 1 ? 2 : Math.abs(value) >= 0.01 ? 4 : 6;
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: digits }).format(value);
+    return new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency: 'USD',
+      minimumFractionDigits: 2,
+      maximumFractionDigits: digits,
+    }).format(value);
   }
-  if (value > 0 && value < 0.005) return '<$0.01';
-  return usd2.format(value);
+  return formatUsdStandard(value);
 }
 
 export function formatCount(value: number, style: 'standard' | 'compact' = 'standard'): string {
