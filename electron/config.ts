@@ -34,11 +34,14 @@ export const demoDataDir = (realDataDir: string): string => `${realDataDir.repla
 /** The demo listens beside a real gateway, so Claude Code set up for the real one never talks to the demo. */
 export const DEMO_PORT = 8788;
 
+/** Where the gateway listens on loopback unless --port or TOLLGATE_PORT says otherwise. */
+export const DEFAULT_PORT = 8787;
+
 export const USAGE = `Usage: npm run serve -- [options]
 
   --host HOST                 address to listen on        (TOLLGATE_HOST, default 127.0.0.1); beyond loopback
                               the admin API and dashboard answer the network over plain HTTP: share with --lan
-  --port PORT                 port to listen on           (TOLLGATE_PORT, default 8787)
+  --port PORT                 port to listen on           (TOLLGATE_PORT, default ${DEFAULT_PORT})
   --data-dir DIR              database, admin token, keys (TOLLGATE_DATA_DIR, default ${defaultDataDir()})
   --anthropic-base-url URL    upstream Anthropic API      (TOLLGATE_ANTHROPIC_BASE_URL, default https://api.anthropic.com)
   --demo                      serve a generated month of sample teams, keys and traffic, kept in its own
@@ -59,6 +62,14 @@ from the dashboard or the tray apply):
 ANTHROPIC_API_KEY, when set, seeds the Anthropic provider key if none is stored yet.`;
 
 export class ConfigError extends Error {}
+
+/** A port from a flag or variable; `name` is how the message refers to where the text came from. */
+export function parsePort(text: string, name: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`${name} must be 0-65535, not "${text}".`);
+  return port;
+}
 
 export function readServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServeConfig | 'help' {
   let parsed;
@@ -88,9 +99,7 @@ export function readServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv 
   if (values.help) return 'help';
   const demo = values.demo === true;
   // TOLLGATE_PORT and TOLLGATE_DATA_DIR describe the real gateway; the demo only follows explicit flags.
-  const portText = values.port ?? (demo ? String(DEMO_PORT) : env.TOLLGATE_PORT ?? '8787');
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be 0-65535, not "${portText}".`);
+  const port = parsePort(values.port ?? String(demo ? DEMO_PORT : (env.TOLLGATE_PORT ?? DEFAULT_PORT)), '--port');
   const anthropicBaseUrl = values['anthropic-base-url'] ?? env.TOLLGATE_ANTHROPIC_BASE_URL;
   if (anthropicBaseUrl !== undefined && !/^https?:\/\/[^/]/.test(anthropicBaseUrl)) {
     throw new ConfigError(`--anthropic-base-url must be an http(s) URL, not "${anthropicBaseUrl}".`);
@@ -98,7 +107,11 @@ export function readServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv 
   return {
     host: values.host ?? env.TOLLGATE_HOST ?? '127.0.0.1',
     port,
-    dataDir: values['data-dir'] ?? (demo ? demoDataDir(env.TOLLGATE_DATA_DIR ?? defaultDataDir(env)) : env.TOLLGATE_DATA_DIR ?? defaultDataDir(env)),
+    dataDir:
+      values['data-dir'] ??
+      (demo
+        ? demoDataDir(env.TOLLGATE_DATA_DIR ?? defaultDataDir(env))
+        : (env.TOLLGATE_DATA_DIR ?? defaultDataDir(env))),
     anthropicBaseUrl,
     demo,
     lan: lanOverrides(values, env),
@@ -124,10 +137,6 @@ function lanOverrides(
     lan.address = plain;
   }
   const portText = values['lan-port'] ?? env.TOLLGATE_LAN_PORT;
-  if (portText !== undefined) {
-    const port = Number(portText);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--lan-port must be 0-65535, not "${portText}".`);
-    lan.port = port;
-  }
+  if (portText !== undefined) lan.port = parsePort(portText, '--lan-port');
   return Object.keys(lan).length > 0 ? lan : undefined;
 }

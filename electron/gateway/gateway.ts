@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Agent } from 'undici';
+import { DEFAULT_PORT } from '../config.js';
 import { loadBuiltinCatalog } from '../pricing/catalog.js';
 import { PriceBook } from '../pricing/price-book.js';
 import { FileKeySecretBox, type SecretBox } from '../secrets/secret-box.js';
@@ -192,7 +193,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     localPolicy(host, () => localPort),
   );
   const connections = trackConnections(server);
-  await listen(server, host, options.port ?? 8787).catch((error: unknown) => {
+  await listen(server, host, options.port ?? DEFAULT_PORT).catch((error: unknown) => {
     clearInterval(sweepTimer);
     db.close();
     throw error;
