@@ -135,8 +135,7 @@ export interface KeyRefusals {
   virtual_key_id: string | null;
   virtual_key_name: string | null;
   count: number;
-  /** The reason seen most often (ties: alphabetical); `reasons` has them all, most frequent first. */
-  top_reason: string;
+  /** Every reason seen, most frequent first (ties: alphabetical). */
   reasons: { reason: string; count: number }[];
 }
 
@@ -208,9 +207,7 @@ export class RequestLog {
          @cost_estimated, @price_id, @latency_ms, @ttfb_ms, @stop_reason, @tool_names, @request_bytes, @response_bytes, @upstream_request_id,
          @user_id, @team_id, @customer_id, @refusal_reason, @requested_model, @removed_tools)`,
     );
-    this.touchKey = db.prepare(
-      'UPDATE virtual_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?',
-    );
+    this.touchKey = db.prepare('UPDATE virtual_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?');
     this.byId = db.prepare<[number], LogRow>(`${SELECT_ENTRY} WHERE l.id = ?`);
     this.sessionSummary = db.prepare<
       [string],
@@ -233,7 +230,10 @@ export class RequestLog {
        FROM request_logs WHERE session_id = ?`,
     );
     this.deleteBefore = db.prepare('DELETE FROM request_logs WHERE created_at < ?');
-    this.admitted = db.prepare<[{ keyId: string; since: number; provider: string | null }], { at: number; tokens: number }>(
+    this.admitted = db.prepare<
+      [{ keyId: string; since: number; provider: string | null }],
+      { at: number; tokens: number }
+    >(
       `SELECT created_at AS at, input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens AS tokens
        FROM request_logs
        WHERE virtual_key_id = @keyId AND created_at > @since AND endpoint = 'messages' AND refusal_reason IS NULL
@@ -459,7 +459,10 @@ export class RequestLog {
   }
 
   /** Refused requests by refusal reason, and failed ones by error type, in [from, to). */
-  outcomes(from: number, to: number): { refusals: { reason: string; count: number }[]; errors: { error_type: string; count: number }[] } {
+  outcomes(
+    from: number,
+    to: number,
+  ): { refusals: { reason: string; count: number }[]; errors: { error_type: string; count: number }[] } {
     this.flush();
     return { refusals: this.refusalCounts.all(from, to), errors: this.errorCounts.all(from, to) };
   }
@@ -501,7 +504,6 @@ export class RequestLog {
           virtual_key_id: row.virtual_key_id,
           virtual_key_name: row.virtual_key_name,
           count: row.count,
-          top_reason: row.reason,
           reasons: [{ reason: row.reason, count: row.count }],
         });
       }
@@ -600,7 +602,10 @@ function toEntry(row: LogRow): LogEntry {
     cost_micros: row.cost_micros,
     cost_estimated: row.cost_estimated === 1,
     price_version:
-      row.price_id !== null && row.price_model !== null && row.price_source !== null && row.price_effective_from !== null
+      row.price_id !== null &&
+      row.price_model !== null &&
+      row.price_source !== null &&
+      row.price_effective_from !== null
         ? priceVersionLabel({
             id: row.price_id,
             model: row.price_model,
@@ -626,7 +631,9 @@ function toEntry(row: LogRow): LogEntry {
 }
 
 function isSearchSyntaxError(error: unknown): boolean {
-  return error instanceof Error && /^fts5: |unterminated string|no such column|unknown special query/.test(error.message);
+  return (
+    error instanceof Error && /^fts5: |unterminated string|no such column|unknown special query/.test(error.message)
+  );
 }
 
 /** Text as a sequence of quoted words, each required: `src/main.ts -x` becomes `"src/main.ts" "-x"`. */
