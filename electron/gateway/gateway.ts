@@ -95,6 +95,9 @@ export interface Gateway {
 
 const RETENTION_SWEEP_MS = 60 * 60 * 1000;
 
+/** The headless gateway's sealing key; the desktop app still opens values sealed with it, so both name it here. */
+export const secretKeyFile = (dataDir: string): string => join(dataDir, 'secret.key');
+
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? consoleLogger;
   const clock = options.clock ?? Date.now;
@@ -105,7 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const db = openDatabase(databaseFile, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
   const adminTokenFile = join(options.dataDir, 'admin-token');
   const { token: adminToken, created: createdAdminToken } = loadOrCreateAdminToken(adminTokenFile);
-  const secretBox = options.secretBox ?? FileKeySecretBox.loadOrCreate(join(options.dataDir, 'secret.key'));
+  const secretBox = options.secretBox ?? FileKeySecretBox.loadOrCreate(secretKeyFile(options.dataDir));
 
   const catalog = loadBuiltinCatalog();
   const prices = new PriceStore(db);
