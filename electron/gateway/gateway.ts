@@ -24,6 +24,7 @@ import { AuditLog } from '../store/audit.js';
 import { BudgetStore } from '../store/budgets.js';
 import { OrganisationStore } from '../store/organisation.js';
 import type { GatewayStatus, LanSettings, LanStatus } from '../../shared/schemas.js';
+import { urlHost } from '../lan/addresses.js';
 import { LanSharing, type LanUpdate } from '../lan/sharing.js';
 import { FailedKeyAttempts } from '../lan/throttle.js';
 import { setPaused } from './admin-desktop.js';
@@ -203,7 +204,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const port = (server.address() as AddressInfo).port;
   localPort = port;
-  localUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  localUrl = `http://${urlHost(host)}:${port}`;
   await lan.start(router);
 
   let closing: Promise<void> | null = null;

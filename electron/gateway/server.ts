@@ -16,7 +16,7 @@ import { defaultDashboardDir, isDashboardPath, serveDashboard } from './static.j
 import { handleUsage } from './usage.js';
 import { serveUsagePage, USAGE_PAGE_PATH } from './usage-page.js';
 import { describeHost, hostAllowed, LOOPBACK_HOSTS, allowedHostSet } from '../lan/host-check.js';
-import { isLoopbackAddress, isLoopbackHost } from '../lan/addresses.js';
+import { isLoopbackAddress, isLoopbackHost, urlHost } from '../lan/addresses.js';
 import { CA_CERTIFICATE_PATH } from '../lan/certificates.js';
 
 export interface ServerOptions {
@@ -25,7 +25,6 @@ export interface ServerOptions {
 }
 
 const ANTHROPIC_PREFIX = '/anthropic';
-
 
 export type ListenerRole = 'local' | 'lan';
 
@@ -94,7 +93,7 @@ export function localPolicy(host: string, port: () => number): ListenerPolicy {
     hostAllowed: (header) => !loopback || hostAllowed(header, allowed, port()),
     originAllowed: () => true,
     servesAdmin: () => true,
-    hosts: () => [...allowed].map((name) => (name.includes(':') ? `[${name}]` : name)),
+    hosts: () => [...allowed].map(urlHost),
     throttles: (address) => !isLoopbackAddress(address),
   };
 }
@@ -133,7 +132,8 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
     if (usage) return handleUsage(ctx, req, res, listener);
     if (proxied) return handleInference(ctx, proxied, req, res, listener);
 
-    if (pathname === CA_CERTIFICATE_PATH && (method === 'GET' || method === 'HEAD')) return serveCaCertificate(ctx, res, method === 'HEAD');
+    if (pathname === CA_CERTIFICATE_PATH && (method === 'GET' || method === 'HEAD'))
+      return serveCaCertificate(ctx, res, method === 'HEAD');
     if (pathname === USAGE_PAGE_PATH) return serveUsagePage(req, res);
 
     if (pathname === '/' && method === 'GET' && (req.headers.accept ?? '').includes('text/html')) {
@@ -154,7 +154,9 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
       if (!listener.servesAdmin()) {
         return sendError(
           res,
-          notFound(`${pathname} is not served on the LAN: the admin API and dashboard are open on the gateway's own machine only.`),
+          notFound(
+            `${pathname} is not served on the LAN: the admin API and dashboard are open on the gateway's own machine only.`,
+          ),
         );
       }
       if (!listener.hostAllowed(req.headers.host)) return sendError(res, wrongHost(req, listener));
@@ -182,7 +184,10 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
         return;
       }
     }
-    sendError(res, notFound(`Tollgate has no route ${method} ${pathname}. Point ANTHROPIC_BASE_URL at this gateway's base URL.`));
+    sendError(
+      res,
+      notFound(`Tollgate has no route ${method} ${pathname}. Point ANTHROPIC_BASE_URL at this gateway's base URL.`),
+    );
   };
 
   return (req, res, listener) => {
@@ -287,7 +292,11 @@ export function trackConnections(server: Server | HttpsServer): ConnectionTracke
  * Stops accepting, closes idle connections as they go idle, and waits for requests in flight up to
  * `graceMs`; past it, closes what is left. Resolves 'timeout' when it had to cut requests off.
  */
-export async function drainServer(server: Server | HttpsServer, connections: ConnectionTracker, graceMs: number): Promise<'drained' | 'timeout'> {
+export async function drainServer(
+  server: Server | HttpsServer,
+  connections: ConnectionTracker,
+  graceMs: number,
+): Promise<'drained' | 'timeout'> {
   const drained = new Promise<'drained'>((resolve) => server.close(() => resolve('drained')));
   // Keep-alive connections go idle as their last request finishes; close each as soon as it does.
   connections.closeIdle();
