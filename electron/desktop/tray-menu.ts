@@ -24,16 +24,16 @@ export interface TrayState {
 
 export type TrayIcon = 'running' | 'paused' | 'lan' | 'warning' | 'error';
 
-export type TrayAction =
-  'open-dashboard' | 'toggle-lan' | 'copy-lan-url' | 'pause' | 'resume' | 'toggle-start-at-login' | 'quit';
-
 export type TrayMenuItem =
   /** A line of information; rendered disabled. */
   | { type: 'label'; label: string }
   | { type: 'separator' }
-  | { type: 'action'; label: string; action: Exclude<TrayAction, 'copy-lan-url'> }
+  | { type: 'action'; label: string; action: 'open-dashboard' | 'pause' | 'resume' | 'quit' }
   | { type: 'action'; label: string; action: 'copy-lan-url'; url: string }
   | { type: 'checkbox'; label: string; action: 'toggle-lan' | 'toggle-start-at-login'; checked: boolean };
+
+/** Every action id a menu item can carry: the switches are checkboxes only, the rest plain entries. */
+export type TrayAction = Extract<TrayMenuItem, { action: string }>['action'];
 
 export interface TrayMenuModel {
   icon: TrayIcon;

@@ -111,13 +111,6 @@ export function setupTray(options: TrayOptions): TrayHandle {
             return { label, click: () => act(() => void gateway.setPaused(true)) };
           case 'resume':
             return { label, click: () => act(() => void gateway.setPaused(false)) };
-          case 'toggle-lan':
-            return {
-              label,
-              click: () => act(() => gateway.lan.update({ enabled: !gateway.status().lan.settings.enabled })),
-            };
-          case 'toggle-start-at-login':
-            return { label, click: () => act(() => loginItem.set(!loginItem.get())) };
           case 'quit':
             return { label, click: () => options.quit() };
         }
