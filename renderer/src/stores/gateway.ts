@@ -67,9 +67,7 @@ const createGatewaySlice: StateCreator<GatewayStore, [], [], GatewayActions> = (
       const status = await callApi(paused ? 'pauseGateway' : 'resumeGateway');
       set({ status, load: 'ready', error: null });
       toast.success(
-        paused
-          ? 'The gateway is paused. Requests get a 503 until you resume it.'
-          : 'The gateway is running again.',
+        paused ? 'The gateway is paused. Requests get a 503 until you resume it.' : 'The gateway is running again.',
       );
       return true;
     } catch (error) {
@@ -130,14 +128,17 @@ const createGatewaySlice: StateCreator<GatewayStore, [], [], GatewayActions> = (
       const before = get().status?.lan;
       if (!before) return false;
       const fields = Object.keys(change) as LanSettingName[];
-      const previous = Object.fromEntries(fields.map((field) => [field, before.settings[field]])) as Partial<LanSettings>;
+      const previous = Object.fromEntries(
+        fields.map((field) => [field, before.settings[field]]),
+      ) as Partial<LanSettings>;
       changes++;
       set({
         ...withLan({ ...before, settings: { ...before.settings, ...change } }),
         lanPending: new Set([...get().lanPending, ...fields]),
         lanFailure: null,
       });
-      const settled = (): ReadonlySet<LanSettingName> => new Set([...get().lanPending].filter((field) => !fields.includes(field)));
+      const settled = (): ReadonlySet<LanSettingName> =>
+        new Set([...get().lanPending].filter((field) => !fields.includes(field)));
       try {
         const lan = await callApi('updateLan', { body: change });
         changes++;
@@ -182,12 +183,18 @@ export interface Endpoints {
  * The endpoints for a LAN status; `localUrl` is the loopback address, `dashboardUrl` the one this page
  * talks to. Pure, so snippets are tested without a store.
  */
-export function endpointsFor(localUrl: string, lan: LanStatus | null | undefined, dashboardUrl: string = localUrl): Endpoints {
+export function endpointsFor(
+  localUrl: string,
+  lan: LanStatus | null | undefined,
+  dashboardUrl: string = localUrl,
+): Endpoints {
   const local: GatewayEndpoint = { baseUrl: localUrl.replace(/\/+$/, ''), caCertificateUrl: null, caFingerprint: null };
   if (!lan || !lan.settings.enabled || !lan.listening) return { local, lan: [], caDownloadUrl: null };
   return {
     local,
-    caDownloadUrl: lan.ca_certificate_url ? new URL(lan.ca_certificate_url, `${dashboardUrl.replace(/\/+$/, '')}/`).toString() : null,
+    caDownloadUrl: lan.ca_certificate_url
+      ? new URL(lan.ca_certificate_url, `${dashboardUrl.replace(/\/+$/, '')}/`).toString()
+      : null,
     lan: lan.urls.map((url) => {
       const baseUrl = url.replace(/\/+$/, '');
       return {
@@ -203,7 +210,8 @@ export function endpointsFor(localUrl: string, lan: LanStatus | null | undefined
 export const gatewaySelectors = {
   paused: (state: GatewayState): boolean => state.status?.paused ?? false,
   lan: (state: GatewayState): LanStatus | null => state.status?.lan ?? null,
-  sharing: (state: GatewayState): boolean => (state.status?.lan.settings.enabled ?? false) && (state.status?.lan.listening ?? false),
+  sharing: (state: GatewayState): boolean =>
+    (state.status?.lan.settings.enabled ?? false) && (state.status?.lan.listening ?? false),
   isLanPending:
     (field: LanSettingName) =>
     (state: GatewayState): boolean =>
