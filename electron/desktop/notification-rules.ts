@@ -38,8 +38,8 @@ interface BudgetMemory {
   announced: 80 | 100;
   /** Usage at the last poll: a drop means the period reset (or the spend was corrected). */
   usage: number;
-  /** The period's start, when the status says it. */
-  period_start: string | null;
+  /** The period's start as the status says it. */
+  period_start: string;
 }
 
 interface KeyMemory {
@@ -66,7 +66,7 @@ export function evaluateNotifications(
   settings: NotificationSettings,
   now: number,
 ): { notifications: Notification[]; memory: NotifierMemory } {
-  const budgets = budgetRule(memory.budgets, observation.status.budget_warnings, now);
+  const budgets = budgetRule(memory.budgets, observation.status.budget_warnings);
   const keys = refusalRule(memory.keys, observation.refusals, now);
   const upstream = upstreamRule(memory.upstream_outage, observation.status.upstream, now);
   return {
@@ -90,39 +90,30 @@ export function evaluateNotifications(
 function budgetRule(
   memory: Record<string, BudgetMemory>,
   warnings: readonly BudgetWarning[],
-  now: number,
 ): { notifications: Notification[]; memory: Record<string, BudgetMemory> } {
   const notifications: Notification[] = [];
   const next: Record<string, BudgetMemory> = {};
   for (const warning of warnings) {
-    const periodStart = periodStartOf(warning);
     const known = memory[warning.budget_id];
     const samePeriod =
-      known !== undefined &&
-      warning.current_usage >= known.usage &&
-      (known.period_start === null || periodStart === null || known.period_start === periodStart);
+      known !== undefined && warning.current_usage >= known.usage && known.period_start === warning.period_start;
     const announced = samePeriod ? known.announced : null;
     const level = warning.used_fraction >= 1 ? 100 : 80;
-    if (announced === null || level > announced)
-      notifications.push(budgetNotification(warning, level, periodStart ?? String(now)));
+    if (announced === null || level > announced) notifications.push(budgetNotification(warning, level));
     next[warning.budget_id] = {
       announced: announced === null ? level : (Math.max(announced, level) as 80 | 100),
       usage: warning.current_usage,
-      period_start: periodStart,
+      period_start: warning.period_start,
     };
   }
   return { notifications, memory: next };
 }
 
-function periodStartOf(warning: BudgetWarning): string | null {
-  return warning.period_start;
-}
-
-/** `period` names the budget period (its start when known, else the instant of the crossing). */
-function budgetNotification(warning: BudgetWarning, level: 80 | 100, period: string): Notification {
+/** The key names the budget period by its start, so each crossing in each period is its own. */
+function budgetNotification(warning: BudgetWarning, level: 80 | 100): Notification {
   const owner = budgetOwner(warning);
   const figures = formatBudgetFigures(warning.current_usage, warning.max_limit);
-  const key = `budget:${warning.budget_id}:${level}:${period}`;
+  const key = `budget:${warning.budget_id}:${level}:${warning.period_start}`;
   return level === 100
     ? {
         kind: 'budget_100',
