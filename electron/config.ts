@@ -2,12 +2,11 @@
 // then TOLLGATE_* environment variables, then defaults. The default data directory is the per-user
 // application data folder Electron's app.getPath('userData') gives the desktop app, so both share it.
 // LAN sharing flags override the stored LAN settings for one run without saving them.
-import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LanSettings } from '../shared/schemas.js';
-import { isWildcardAddress } from './lan/addresses.js';
+import { pinnableAddress } from './lan/addresses.js';
 
 export const APP_NAME = 'Tollgate';
 
@@ -130,10 +129,8 @@ function lanOverrides(
   if (values['remote-admin'] === true) lan.remote_admin = true;
   const address = values['lan-address'] ?? env.TOLLGATE_LAN_ADDRESS;
   if (address !== undefined) {
-    const plain = address.trim().replace(/^\[|\]$/g, '');
-    if (isIP(plain) === 0 || isWildcardAddress(plain)) {
-      throw new ConfigError(`--lan-address must be one IP address of this machine, not "${address}".`);
-    }
+    const { plain, problem } = pinnableAddress(address);
+    if (problem) throw new ConfigError(`--lan-address must be one IP address of this machine, not "${address}".`);
     lan.address = plain;
   }
   const portText = values['lan-port'] ?? env.TOLLGATE_LAN_PORT;

@@ -57,3 +57,13 @@ export function isLoopbackHost(host: string): boolean {
 export function isWildcardAddress(address: string): boolean {
   return address === '0.0.0.0' || /^[0:]+$/.test(address);
 }
+
+/**
+ * An address given to pin LAN sharing to, without brackets or spaces, and why it cannot be pinned:
+ * names resolve to who knows what, and a wildcard (0.0.0.0, ::) includes loopback. Callers word the refusal.
+ */
+export function pinnableAddress(address: string): { plain: string; problem: 'not-ip' | 'wildcard' | null } {
+  const plain = address.trim().replace(/^\[|\]$/g, '');
+  const problem = isIP(plain) === 0 ? 'not-ip' : isWildcardAddress(plain) ? 'wildcard' : null;
+  return { plain, problem };
+}

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { isIP, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
@@ -21,7 +21,7 @@ import {
   type ListenerPolicy,
   type RequestRouter,
 } from '../gateway/server.js';
-import { isWildcardAddress, lanAddresses, machineNames, urlHost, type Interfaces } from './addresses.js';
+import { lanAddresses, machineNames, pinnableAddress, urlHost, type Interfaces } from './addresses.js';
 import {
   CA_CERTIFICATE_PATH,
   canonicalAddress,
@@ -365,18 +365,18 @@ function warningFor(settings: LanSettings): string | null {
 
 /** A pinned address must be one IP address: names resolve to who knows what, and 0.0.0.0 includes loopback. */
 function checkedAddress(address: string): string {
-  const trimmed = address.trim().replace(/^\[|\]$/g, '');
-  if (isIP(trimmed) === 0) {
+  const { plain, problem } = pinnableAddress(address);
+  if (problem === 'not-ip') {
     throw badRequest(
       `address: "${address}" is not an IP address. Pin one of this machine's addresses, or set null to share on all of them.`,
     );
   }
-  if (isWildcardAddress(trimmed)) {
+  if (problem === 'wildcard') {
     throw badRequest(
       `address: ${address} means every address, loopback included. Set null to share on every LAN address instead.`,
     );
   }
-  return canonicalAddress(trimmed);
+  return canonicalAddress(plain);
 }
 
 function describeListenError(address: string, port: number, error: unknown, available: readonly string[]): string {

@@ -7,6 +7,7 @@ import {
   isWildcardAddress,
   lanAddresses,
   machineNames,
+  pinnableAddress,
   urlHost,
 } from '../../electron/lan/addresses.js';
 
@@ -65,5 +66,13 @@ describe('hosts', () => {
     expect(isLoopbackAddress('10.0.0.1')).toBe(false);
     expect(['0.0.0.0', '::', '0:0:0:0:0:0:0:0'].every(isWildcardAddress)).toBe(true);
     expect(['192.168.1.20', '::1', 'fd00::'].some(isWildcardAddress)).toBe(false);
+  });
+
+  it('pins one IP address, brackets and spaces removed, and names why a name or a wildcard cannot be pinned', () => {
+    expect(pinnableAddress(' [fd00::5] ')).toEqual({ plain: 'fd00::5', problem: null });
+    expect(pinnableAddress('192.168.1.20')).toEqual({ plain: '192.168.1.20', problem: null });
+    expect(pinnableAddress('gateway.local')).toEqual({ plain: 'gateway.local', problem: 'not-ip' });
+    expect(pinnableAddress('[::]')).toEqual({ plain: '::', problem: 'wildcard' });
+    expect(pinnableAddress('0.0.0.0')).toEqual({ plain: '0.0.0.0', problem: 'wildcard' });
   });
 });
