@@ -35,12 +35,16 @@ export function budgetOwner(warning: Pick<BudgetWarning, 'level' | 'owner_name'>
 }
 
 /** A spent budget (100 % or more) is said as spent; a fuller one as a share of its limit. */
-export function budgetLine(warning: BudgetWarning): string {
+export function budgetTitle(warning: BudgetWarning): string {
   const owner = budgetOwner(warning);
-  const figures = formatBudgetFigures(warning.current_usage, warning.max_limit);
   return warning.used_fraction >= 1
-    ? `Budget spent: ${owner} (${figures})`
-    : `Budget at ${formatPercent(warning.used_fraction)}: ${owner} (${figures})`;
+    ? `Budget spent: ${owner}`
+    : `Budget at ${formatPercent(warning.used_fraction)}: ${owner}`;
+}
+
+/** The title with the figures: `Budget at 85%: team "Platform" ($8.50 of $10.00)`. */
+export function budgetLine(warning: BudgetWarning): string {
+  return `${budgetTitle(warning)} (${formatBudgetFigures(warning.current_usage, warning.max_limit)})`;
 }
 
 const REASONS: Record<string, string> = {

@@ -7,7 +7,7 @@
 // does not replay what happened while it was off.
 import type { GatewayStatus, NotificationSettings } from '../../shared/schemas.js';
 import type { KeyRefusals } from '../store/request-log.js';
-import { budgetOwner, formatBudgetFigures, formatPercent, refusalReasonText, type BudgetWarning } from './format.js';
+import { budgetTitle, formatBudgetFigures, refusalReasonText, type BudgetWarning } from './format.js';
 import { UPSTREAM_FAILING } from './tray-menu.js';
 
 /** Refusals of one key within this window… */
@@ -111,19 +111,19 @@ function budgetRule(
 
 /** The key names the budget period by its start, so each crossing in each period is its own. */
 function budgetNotification(warning: BudgetWarning, level: 80 | 100): Notification {
-  const owner = budgetOwner(warning);
+  const title = budgetTitle(warning);
   const figures = formatBudgetFigures(warning.current_usage, warning.max_limit);
   const key = `budget:${warning.budget_id}:${level}:${warning.period_start}`;
   return level === 100
     ? {
         kind: 'budget_100',
-        title: `Budget spent: ${owner}`,
+        title,
         body: `${figures} used. Requests it covers are refused until it resets or an admin raises it.`,
         key,
       }
     : {
         kind: 'budget_80',
-        title: `Budget at ${formatPercent(warning.used_fraction)}: ${owner}`,
+        title,
         body: `${figures} used this period.`,
         key,
       };
