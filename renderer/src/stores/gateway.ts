@@ -4,6 +4,7 @@
 import { create, type StateCreator } from 'zustand';
 import type { GatewayEndpoint } from '../../../shared/snippets';
 import type { GatewayStatus, LanSettings, LanStatus } from '../../../shared/schemas';
+import { optimistic, type Refusal } from './optimistic';
 import { callApi, onSignOut } from './session';
 import { toast } from './toasts';
 
@@ -22,7 +23,7 @@ export interface GatewayState {
   /** LAN settings with a change in flight. */
   lanPending: ReadonlySet<LanSettingName>;
   /** The last refused LAN change and why; cleared by the next change or dismissal. */
-  lanFailure: { fields: LanSettingName[]; message: string } | null;
+  lanFailure: Refusal<LanSettingName> | null;
 }
 
 export const initialGatewayState: GatewayState = {
@@ -127,33 +128,25 @@ const createGatewaySlice: StateCreator<GatewayStore, [], [], GatewayActions> = (
     updateLan: async (change) => {
       const before = get().status?.lan;
       if (!before) return false;
-      const fields = Object.keys(change) as LanSettingName[];
-      const previous = Object.fromEntries(
-        fields.map((field) => [field, before.settings[field]]),
-      ) as Partial<LanSettings>;
-      changes++;
-      set({
-        ...withLan({ ...before, settings: { ...before.settings, ...change } }),
-        lanPending: new Set([...get().lanPending, ...fields]),
-        lanFailure: null,
+      const withSettings = (settings: LanSettings): Partial<GatewayState> =>
+        withLan({ ...(get().status?.lan ?? before), settings });
+      return optimistic(change, {
+        read: () => get().status?.lan.settings ?? null,
+        pending: () => get().lanPending,
+        send: () => callApi('updateLan', { body: change }),
+        apply: (settings, { pending, failure }) => {
+          changes++;
+          set({ ...withSettings(settings), lanPending: pending, lanFailure: failure });
+        },
+        accept: (lan, _fields, { pending }) => {
+          changes++;
+          set({ ...withLan(lan), lanPending: pending });
+        },
+        refuse: (settings, { pending, failure }) => {
+          changes++;
+          set({ ...withSettings(settings), lanPending: pending, lanFailure: failure });
+        },
       });
-      const settled = (): ReadonlySet<LanSettingName> =>
-        new Set([...get().lanPending].filter((field) => !fields.includes(field)));
-      try {
-        const lan = await callApi('updateLan', { body: change });
-        changes++;
-        set({ ...withLan(lan), lanPending: settled() });
-        return true;
-      } catch (error) {
-        changes++;
-        const current = get().status?.lan ?? before;
-        set({
-          ...withLan({ ...current, settings: { ...current.settings, ...previous } }),
-          lanPending: settled(),
-          lanFailure: { fields, message: message(error) },
-        });
-        return false;
-      }
     },
 
     dismissLanFailure: () => set({ lanFailure: null }),

@@ -2,6 +2,7 @@
 // flips at once and is sent; a refusal puts it back and says why, as the other settings do.
 import { create, type StateCreator } from 'zustand';
 import type { NotificationSettings } from '../../../shared/schemas';
+import { answered, optimistic, type Refusal } from './optimistic';
 import { callApi, onSignOut } from './session';
 
 type Load = 'idle' | 'loading' | 'ready' | 'error';
@@ -12,7 +13,7 @@ export interface NotificationsState {
   status: Load;
   error: string | null;
   pending: ReadonlySet<NotificationName>;
-  failure: { fields: NotificationName[]; message: string } | null;
+  failure: Refusal<NotificationName> | null;
 }
 
 export const initialNotificationsState: NotificationsState = {
@@ -44,28 +45,15 @@ const createNotificationsSlice: StateCreator<NotificationsStore, [], [], Notific
     }
   },
 
-  update: async (change) => {
-    const before = get().settings;
-    if (!before) return false;
-    const fields = Object.keys(change) as NotificationName[];
-    const previous = Object.fromEntries(fields.map((field) => [field, before[field]])) as Partial<NotificationSettings>;
-    set({ settings: { ...before, ...change }, pending: new Set([...get().pending, ...fields]), failure: null });
-    const settled = (): ReadonlySet<NotificationName> => new Set([...get().pending].filter((field) => !fields.includes(field)));
-    try {
-      const answer = await callApi('updateNotificationSettings', { body: change });
-      // Only this change's fields: another switch may be in flight for the rest.
-      const accepted = Object.fromEntries(fields.map((field) => [field, answer[field]])) as Partial<NotificationSettings>;
-      set({ settings: { ...(get().settings ?? answer), ...accepted }, pending: settled() });
-      return true;
-    } catch (error) {
-      set({
-        settings: { ...(get().settings ?? before), ...previous },
-        pending: settled(),
-        failure: { fields, message: message(error) },
-      });
-      return false;
-    }
-  },
+  update: (change) =>
+    optimistic(change, {
+      read: () => get().settings,
+      pending: () => get().pending,
+      send: () => callApi('updateNotificationSettings', { body: change }),
+      apply: (settings, tracking) => set({ settings, ...tracking }),
+      accept: (answer, fields, tracking) => set({ settings: answered(get().settings, answer, fields), ...tracking }),
+      refuse: (settings, tracking) => set({ settings, ...tracking }),
+    }),
 
   dismissFailure: () => set({ failure: null }),
 });

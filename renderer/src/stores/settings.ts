@@ -4,6 +4,7 @@
 // the refusal kept for the page to show.
 import { create, type StateCreator } from 'zustand';
 import type { ClientConfig } from '../../../shared/schemas';
+import { answered, optimistic, type Refusal } from './optimistic';
 import { callApi, onSignOut, useSession } from './session';
 
 type Load = 'idle' | 'loading' | 'ready' | 'error';
@@ -15,7 +16,7 @@ export interface SettingsState {
   /** Settings with a change in flight. */
   pending: ReadonlySet<SettingName>;
   /** The last refused change and why; cleared by the next change or dismissal. */
-  failure: { fields: SettingName[]; message: string } | null;
+  failure: Refusal<SettingName> | null;
   /** The last change the gateway accepted. */
   saved: { fields: SettingName[]; at: number } | null;
 }
@@ -53,30 +54,24 @@ const createSettingsSlice: StateCreator<SettingsStore, [], [], SettingsActions> 
     }
   },
 
-  update: async (change) => {
-    const before = config();
-    if (!before) return false;
-    const fields = Object.keys(change) as SettingName[];
-    const previous = Object.fromEntries(fields.map((field) => [field, before[field]])) as Partial<ClientConfig>;
-    setConfig({ ...before, ...change });
-    set({ pending: new Set([...get().pending, ...fields]), failure: null });
-    const settled = (): ReadonlySet<SettingName> =>
-      new Set([...get().pending].filter((field) => !fields.includes(field)));
-    try {
-      const { client_config } = await callApi('updateConfig', { body: { client_config: change } });
-      // Take only this change's fields from the answer: another change may be in flight for the rest.
-      const accepted = Object.fromEntries(
-        fields.map((field) => [field, client_config[field]]),
-      ) as Partial<ClientConfig>;
-      setConfig({ ...(config() ?? client_config), ...accepted });
-      set({ pending: settled(), saved: { fields, at: Date.now() } });
-      return true;
-    } catch (error) {
-      setConfig({ ...(config() ?? before), ...previous });
-      set({ pending: settled(), failure: { fields, message: message(error) } });
-      return false;
-    }
-  },
+  update: (change) =>
+    optimistic(change, {
+      read: config,
+      pending: () => get().pending,
+      send: () => callApi('updateConfig', { body: { client_config: change } }),
+      apply: (next, tracking) => {
+        setConfig(next);
+        set(tracking);
+      },
+      accept: ({ client_config }, fields, { pending }) => {
+        setConfig(answered(config(), client_config, fields));
+        set({ pending, saved: { fields, at: Date.now() } });
+      },
+      refuse: (restored, tracking) => {
+        setConfig(restored);
+        set(tracking);
+      },
+    }),
 
   dismissFailure: () => set({ failure: null }),
 });
