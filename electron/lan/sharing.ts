@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import type { LanSettings, LanStatus, lanUpdateSchema } from '../../shared/schemas.js';
 import { badRequest } from '../gateway/errors.js';
+import { definedOnly } from '../store/settings.js';
 import type { Logger } from '../gateway/logger.js';
 import {
   drainServer,
@@ -396,8 +397,4 @@ function describeListenError(address: string, port: number, error: unknown, avai
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function definedOnly<T extends object>(patch: T): Partial<T> {
-  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

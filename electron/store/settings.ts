@@ -95,8 +95,9 @@ export class SettingsStore {
     return this.object(LAN, lanSettingsSchema, DEFAULT_LAN);
   }
 
-  updateLan(patch: Partial<LanSettings>): LanSettings {
-    return this.store(LAN, { ...this.lan(), ...definedOnly(patch) });
+  /** `change` holds only the fields to change: the LAN module drops undefined ones, as it must for its overrides. */
+  updateLan(change: Partial<LanSettings>): LanSettings {
+    return this.store(LAN, { ...this.lan(), ...change });
   }
 
   /** Read by every inference request. */
@@ -162,6 +163,7 @@ export class SettingsStore {
   }
 }
 
-function definedOnly<T extends object>(patch: Partial<T>): Partial<T> {
+/** A patch without its undefined fields, so spreading it over stored settings keeps what it leaves out. */
+export function definedOnly<T extends object>(patch: Partial<T>): Partial<T> {
   return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
