@@ -26,7 +26,11 @@ export function LanSharing() {
   }, [refresh]);
 
   return (
-    <SectionFrame id="settings-lan" title="LAN sharing" state={saveState(pending, failure !== null, false, 'Applying…')}>
+    <SectionFrame
+      id="settings-lan"
+      title="LAN sharing"
+      state={saveState(pending, failure !== null, false, 'Applying…')}
+    >
       {failure && (
         <ErrorBanner
           title="That change was not applied"
@@ -34,7 +38,9 @@ export function LanSharing() {
           onDismiss={dismissFailure}
         />
       )}
-      {!lan && load === 'error' && <ErrorBanner title="Could not load LAN sharing" error={error} onRetry={() => void refresh()} />}
+      {!lan && load === 'error' && (
+        <ErrorBanner title="Could not load LAN sharing" error={error} onRetry={() => void refresh()} />
+      )}
       {!lan && load !== 'error' && <Loading label="Loading LAN sharing…" />}
       {lan && <LanForm lan={lan} />}
     </SectionFrame>
@@ -53,12 +59,18 @@ function LanForm({ lan }: { lan: LanStatus }) {
 
   return (
     <>
-      <Switch label="Share this gateway on the LAN" checked={settings.enabled} describedBy={sharingId} onChange={(on) => void update({ enabled: on })} />
+      <Switch
+        label="Share this gateway on the LAN"
+        checked={settings.enabled}
+        describedBy={sharingId}
+        onChange={(on) => void update({ enabled: on })}
+      />
       <div id={sharingId} className="settings-explain">
         {settings.enabled ? (
           <p>
-            <strong>On.</strong> Teammates on this network send Claude Code through this gateway with their own keys. The admin API and this
-            dashboard stay on this computer{settings.remote_admin ? ', except that remote admin is on (below)' : ''}.
+            <strong>On.</strong> Teammates on this network send Claude Code through this gateway with their own keys.
+            The admin API and this dashboard stay on this computer
+            {settings.remote_admin ? ', except that remote admin is on (below)' : ''}.
           </p>
         ) : (
           <p>
@@ -88,8 +100,9 @@ function LanForm({ lan }: { lan: LanStatus }) {
         <div id={tlsId} className="settings-explain">
           {settings.tls ? (
             <p>
-              <strong>On.</strong> Tollgate signs its own certificate for this machine&rsquo;s addresses. Each teammate downloads the CA certificate
-              once; the snippet on a key&rsquo;s reveal does it and sets <code>NODE_EXTRA_CA_CERTS</code>.
+              <strong>On.</strong> Tollgate signs its own certificate for this machine&rsquo;s addresses. Each teammate
+              downloads the CA certificate once; the snippet on a key&rsquo;s reveal does it and sets{' '}
+              <code>NODE_EXTRA_CA_CERTS</code>.
             </p>
           ) : (
             <p className="settings-warning">
@@ -109,8 +122,8 @@ function LanForm({ lan }: { lan: LanStatus }) {
         <div id={adminId} className="settings-explain">
           {settings.remote_admin ? (
             <p className="settings-warning">
-              <strong>On.</strong> The dashboard and admin API answer on the LAN to anyone with the admin token. Host and Origin are checked, so
-              other web pages cannot reach it through a browser.
+              <strong>On.</strong> The dashboard and admin API answer on the LAN to anyone with the admin token. Host
+              and Origin are checked, so other web pages cannot reach it through a browser.
             </p>
           ) : (
             <p>
@@ -130,8 +143,8 @@ function LanForm({ lan }: { lan: LanStatus }) {
         title="Share over plain HTTP?"
         body={
           <p>
-            Virtual keys, prompts and answers will cross the network unencrypted. Teammates&rsquo; snippets stop needing the certificate, so they
-            have to be handed out again.
+            Virtual keys, prompts and answers will cross the network unencrypted. Teammates&rsquo; snippets stop needing
+            the certificate, so they have to be handed out again.
           </p>
         }
         confirmLabel="Turn TLS off"
@@ -146,7 +159,8 @@ function LanForm({ lan }: { lan: LanStatus }) {
         title="Allow remote admin?"
         body={
           <p>
-            Anyone on the network who has the admin token can then change keys, budgets and settings{settings.tls ? '' : ', and without TLS the token itself crosses the network in the clear'}.
+            Anyone on the network who has the admin token can then change keys, budgets and settings
+            {settings.tls ? '' : ', and without TLS the token itself crosses the network in the clear'}.
           </p>
         }
         confirmLabel="Allow remote admin"
@@ -164,7 +178,8 @@ function LanForm({ lan }: { lan: LanStatus }) {
 function Listening({ lan }: { lan: LanStatus }) {
   const apiBase = useSession((state) => state.connection?.apiBase ?? '');
   // The dashboard may live on file:// in the desktop window: link the certificate on the gateway itself.
-  const certificateHref = lan.ca_certificate_url && apiBase ? new URL(lan.ca_certificate_url, apiBase).toString() : null;
+  const certificateHref =
+    lan.ca_certificate_url && apiBase ? new URL(lan.ca_certificate_url, apiBase).toString() : null;
   return (
     <div className="settings-lan-listening">
       <h3>Teammates use</h3>
@@ -177,7 +192,8 @@ function Listening({ lan }: { lan: LanStatus }) {
         ))}
       </ul>
       <p className="muted">
-        Give each teammate their own key: its reveal on the Keys page has a &ldquo;Teammate on the LAN&rdquo; snippet with this address.
+        Give each teammate their own key: its reveal on the Keys page has a &ldquo;Teammate on the LAN&rdquo; snippet
+        with this address.
       </p>
       {certificateHref && (
         <div className="settings-ca">
@@ -189,7 +205,8 @@ function Listening({ lan }: { lan: LanStatus }) {
           </div>
           {lan.ca_fingerprint_sha256 && (
             <p>
-              <span className="muted">SHA-256 fingerprint</span> <code className="settings-fingerprint">{lan.ca_fingerprint_sha256}</code>
+              <span className="muted">SHA-256 fingerprint</span>{' '}
+              <code className="settings-fingerprint">{lan.ca_fingerprint_sha256}</code>
             </p>
           )}
           {lan.ca_certificate_path && (
@@ -209,7 +226,9 @@ function AddressChoice({ lan }: { lan: LanStatus }) {
   const options = [
     { value: ALL_ADDRESSES, label: 'Every LAN address of this computer' },
     ...lan.available_addresses.map((address) => ({ value: address, label: address })),
-    ...(current !== null && !lan.available_addresses.includes(current) ? [{ value: current, label: `${current} (not on this computer now)` }] : []),
+    ...(current !== null && !lan.available_addresses.includes(current)
+      ? [{ value: current, label: `${current} (not on this computer now)` }]
+      : []),
   ];
   return (
     <Select
@@ -270,7 +289,9 @@ function PortForm({ port, localPort }: { port: number | null; localPort: string 
         </div>
       ) : (
         <div id={`${inputId}-help`} className="field-hint">
-          {localPort ? `Empty uses ${localPort}, the port this computer’s Claude Code uses.` : 'Empty uses the port this computer’s Claude Code uses.'}
+          {localPort
+            ? `Empty uses ${localPort}, the port this computer’s Claude Code uses.`
+            : 'Empty uses the port this computer’s Claude Code uses.'}
         </div>
       )}
     </form>
