@@ -43,6 +43,8 @@ export class FailedKeyAttempts {
   /** Milliseconds until `address` may try again; 0 when it is not throttled. */
   retryAfterMs(address: string, at: number): number {
     const key = normalise(address);
+    // Asked on every LAN request: an address that never failed costs a lookup, not an array.
+    if (!this.failures.has(key)) return 0;
     const recent = this.recent(key, at);
     if (recent.length === 0) this.failures.delete(key);
     const until = this.until(recent);
