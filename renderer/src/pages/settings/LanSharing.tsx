@@ -4,9 +4,8 @@
 // change applies at once (the gateway restarts its LAN listener) and comes back if refused.
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { LanStatus } from '../../../../shared/schemas';
-import { Button, ConfirmDialog, CopyButton, ErrorBanner, Loading, Select } from '../../components';
+import { Button, ConfirmDialog, CopyButton, ErrorBanner, Loading, Select, useEndpoints } from '../../components';
 import { gatewaySelectors, useGateway } from '../../stores/gateway';
-import { useSession } from '../../stores/session';
 import { saveState, SectionFrame, Switch } from './parts';
 
 const ALL_ADDRESSES = '';
@@ -176,10 +175,8 @@ function LanForm({ lan }: { lan: LanStatus }) {
 
 /** The URLs teammates use and, with TLS, the certificate they have to trust. */
 function Listening({ lan }: { lan: LanStatus }) {
-  const apiBase = useSession((state) => state.connection?.apiBase ?? '');
-  // The dashboard may live on file:// in the desktop window: link the certificate on the gateway itself.
-  const certificateHref =
-    lan.ca_certificate_url && apiBase ? new URL(lan.ca_certificate_url, apiBase).toString() : null;
+  // On the gateway itself, not this page's origin: the desktop window's dashboard is on file://.
+  const certificateHref = useEndpoints().caDownloadUrl;
   return (
     <div className="settings-lan-listening">
       <h3>Teammates use</h3>
