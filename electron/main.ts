@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDataDir } from './config.js';
 import { STARTED_AT_LOGIN_FLAG } from './desktop/autostart.js';
+import { startStatusFeed } from './desktop/status-feed.js';
 import { onboarding } from './gateway/admin-desktop.js';
 import { startGateway, type Gateway } from './gateway/gateway.js';
 import { exposeForEndToEndTests } from './shell/e2e.js';
@@ -137,14 +138,18 @@ async function start(): Promise<void> {
   const openDashboard = (): void => void dashboard.open();
   let stopShell = (): void => undefined;
   const quit = setupQuit(gateway, () => stopShell());
+  // One status read per tick for both the tray and the notifications.
+  const feed = startStatusFeed({ gateway });
   const tray = setupTray({
     gateway,
     resourcesDir: app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'build'),
     openDashboard,
     quit,
+    feed,
   });
-  const notifications = setupNotifications({ gateway, onClick: openDashboard });
+  const notifications = setupNotifications({ gateway, onClick: openDashboard, feed });
   stopShell = () => {
+    feed.stop();
     notifications.stop();
     tray.destroy();
   };

@@ -1,16 +1,21 @@
 // The notification engine: polls the gateway status and the refusals logged since the last poll,
 // runs the notification rules over them and hands each resulting notification to `notify`. Plain
 // Node: the headless CLI prints what it is handed, the Electron shell shows it natively.
+import type { GatewayStatus } from '../../shared/schemas.js';
 import type { NotifierGateway } from './controls.js';
 import { evaluateNotifications, initialMemory, type Notification, type NotifierMemory } from './notification-rules.js';
+import { STATUS_INTERVAL_MS, type StatusFeed } from './status-feed.js';
 
-export const NOTIFIER_INTERVAL_MS = 5_000;
+/** Headless, the notifier polls at the desktop app's cadence. */
+export const NOTIFIER_INTERVAL_MS = STATUS_INTERVAL_MS;
 
 export interface NotifierOptions {
   gateway: NotifierGateway;
   notify: (notification: Notification) => void;
-  /** How often to poll; the timer does not keep the process alive. */
+  /** How often to poll on a timer of its own (without `feed`); the timer does not keep the process alive. */
   intervalMs?: number;
+  /** Poll on each status this feed reads instead (the desktop app, whose tray shows the same status). */
+  feed?: StatusFeed;
   /** Defaults to the gateway's own clock, the one its log rows and budget periods follow. */
   clock?: () => number;
 }
@@ -18,8 +23,8 @@ export interface NotifierOptions {
 /** Closures, not methods: `const { check } = startNotifier(…)` is fine. */
 export interface Notifier {
   stop: () => void;
-  /** Polls now; returns what it notified (also handed to `notify`). */
-  check: () => Notification[];
+  /** Polls now, on `status` when the caller has just read it; returns what it notified (also handed to `notify`). */
+  check: (status?: GatewayStatus) => Notification[];
 }
 
 export function startNotifier(options: NotifierOptions): Notifier {
@@ -30,13 +35,13 @@ export function startNotifier(options: NotifierOptions): Notifier {
   let lastLogId = gateway.context.requestLog.latestId();
   let stopped = false;
 
-  const check = (): Notification[] => {
+  const check = (status?: GatewayStatus): Notification[] => {
     if (stopped) return [];
     const refusals = gateway.context.requestLog.refusalsByKeyAfter(lastLogId);
     lastLogId = refusals.last_id;
     const result = evaluateNotifications(
       memory,
-      { status: gateway.status(), refusals: refusals.keys },
+      { status: status ?? gateway.status(), refusals: refusals.keys },
       gateway.context.settings.notifications(),
       clock(),
     );
@@ -51,20 +56,27 @@ export function startNotifier(options: NotifierOptions): Notifier {
     return result.notifications;
   };
 
-  const timer = setInterval(() => {
+  const poll = (status?: GatewayStatus): void => {
     try {
-      check();
+      check(status);
     } catch (error) {
       // A failed poll (the database closing at shutdown, say) must not take the process down; the next may work.
       gateway.context.logger.error('notifications: could not check the gateway', error);
     }
-  }, options.intervalMs ?? NOTIFIER_INTERVAL_MS);
-  timer.unref();
+  };
+  let stopPolling: () => void;
+  if (options.feed) {
+    stopPolling = options.feed.subscribe(poll);
+  } else {
+    const timer = setInterval(() => poll(), options.intervalMs ?? NOTIFIER_INTERVAL_MS);
+    timer.unref();
+    stopPolling = () => clearInterval(timer);
+  }
 
   return {
     stop() {
       stopped = true;
-      clearInterval(timer);
+      stopPolling();
     },
     check,
   };

@@ -5,11 +5,13 @@ import { Notification as NativeNotification } from 'electron';
 import type { NotifierGateway } from '../desktop/controls.js';
 import type { Notification } from '../desktop/notification-rules.js';
 import { startNotifier } from '../desktop/notifier.js';
+import type { StatusFeed } from '../desktop/status-feed.js';
 
 export interface NotificationsOptions {
   gateway: NotifierGateway;
   onClick: () => void;
-  intervalMs?: number;
+  /** The status the tray reads too; the notifier polls on each reading. */
+  feed: StatusFeed;
 }
 
 export interface ShownNotification {
@@ -59,7 +61,7 @@ export function setupNotifications(options: NotificationsOptions): Notifications
   const notifier = startNotifier({
     gateway: options.gateway,
     notify: show,
-    ...(options.intervalMs !== undefined && { intervalMs: options.intervalMs }),
+    feed: options.feed,
   });
 
   return {

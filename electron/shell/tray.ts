@@ -1,13 +1,14 @@
 // The tray icon and its menu: renders the pure menu model (desktop/tray-menu.ts) with Electron's Tray
-// and Menu, and maps each action id to what it does. Refreshes on a timer and after every action;
-// rebuilds the native menu only when the model changed, so an open menu is not replaced under the cursor.
+// and Menu, and maps each action id to what it does. Refreshes on each status the feed reads and after
+// every action; rebuilds the native menu only when the model changed, so an open menu is not replaced
+// under the cursor.
 import { app, clipboard, Menu, nativeImage, Tray, type MenuItemConstructorOptions, type NativeImage } from 'electron';
 import { join } from 'node:path';
+import type { GatewayStatus } from '../../shared/schemas.js';
 import { STARTED_AT_LOGIN_FLAG, xdgAutostart, type LoginItem } from '../desktop/autostart.js';
 import type { GatewayControls } from '../desktop/controls.js';
+import type { StatusFeed } from '../desktop/status-feed.js';
 import { trayMenu, type TrayIcon, type TrayMenuItem, type TrayMenuModel } from '../desktop/tray-menu.js';
-
-export const TRAY_REFRESH_MS = 5_000;
 
 export interface TrayOptions {
   gateway: GatewayControls;
@@ -15,7 +16,8 @@ export interface TrayOptions {
   resourcesDir: string;
   openDashboard: () => void;
   quit: () => void;
-  refreshMs?: number;
+  /** The status the notifications read too; the tray re-renders on each reading. */
+  feed: StatusFeed;
 }
 
 export interface TrayHandle {
@@ -33,8 +35,8 @@ export function setupTray(options: TrayOptions): TrayHandle {
   const loginItem = loginItemFor(platform);
   const images = trayImages(options.resourcesDir, platform, logger);
 
-  const modelNow = (): TrayMenuModel =>
-    trayMenu({ status: gateway.status(), startAtLogin: safely(() => loginItem.get(), false), platform });
+  const modelNow = (status: GatewayStatus = gateway.status()): TrayMenuModel =>
+    trayMenu({ status, startAtLogin: safely(() => loginItem.get(), false), platform });
 
   let current = modelNow();
   const tray = new Tray(images(current.icon));
@@ -56,10 +58,11 @@ export function setupTray(options: TrayOptions): TrayHandle {
     rendered = { icon: model.icon, tooltip: model.tooltip, title: model.title, items };
   };
 
-  const refresh = (): void => {
+  /** Re-renders from `status` when the feed has just read it, else from a reading of its own. */
+  const refresh = (status?: GatewayStatus): void => {
     if (tray.isDestroyed()) return;
     try {
-      render(modelNow());
+      render(modelNow(status));
     } catch (error) {
       // The gateway closing at quit makes status() throw; the next tick or quit itself settles it.
       logger.error('tray: could not read the gateway status', error);
@@ -121,13 +124,13 @@ export function setupTray(options: TrayOptions): TrayHandle {
   render(current);
   // Windows opens the menu on a right click; a left click on a tray icon there means "show the app".
   if (platform === 'win32') tray.on('click', () => options.openDashboard());
-  const timer = setInterval(refresh, options.refreshMs ?? TRAY_REFRESH_MS);
+  const unsubscribe = options.feed.subscribe(refresh);
 
   return {
     refresh,
     model: () => current,
     destroy() {
-      clearInterval(timer);
+      unsubscribe();
       if (!tray.isDestroyed()) tray.destroy();
     },
   };

@@ -3,13 +3,15 @@
 // recovers; each check() (called directly, not on the timer) hands on exactly the notifications the
 // rules promise, and the switches set through the admin API silence them. Time is a manual clock
 // injected into the gateway, so the budget period resets without waiting. The request log's refusal
-// query is checked to walk the rowid range rather than every refusal ever logged.
+// query is checked to walk the rowid range rather than every refusal ever logged, and a notifier on a
+// status feed (the desktop app's) judges the status it is handed.
 import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayControls } from '../../electron/desktop/controls.js';
 import type { Notification } from '../../electron/desktop/notification-rules.js';
 import { startNotifier, type Notifier } from '../../electron/desktop/notifier.js';
+import type { StatusFeed, StatusListener } from '../../electron/desktop/status-feed.js';
 import { REFUSALS_AFTER_SQL } from '../../electron/store/request-log.js';
 import { ManualClock } from '../support/clock.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -209,6 +211,29 @@ describe('the upstream failing', () => {
 
     await spend(gateway, client);
     expect(summary(check())).toEqual(['upstream_recovered: The Anthropic API has recovered']);
+  });
+});
+
+describe('polling on a status feed', () => {
+  it('judges the status the feed hands it rather than reading its own, and leaves the feed when stopped', async () => {
+    const gateway = await start();
+    let listener: StatusListener | null = null;
+    const feed: StatusFeed = {
+      subscribe(next) {
+        listener = next;
+        return () => void (listener = null);
+      },
+      stop: () => undefined,
+    };
+    notifier = startNotifier({ gateway: gateway.gateway, notify: (n) => void notified.push(n), feed });
+    const status = gateway.gateway.status();
+    expect(status.upstream.consecutive_failures).toBe(0);
+    const hand = listener as StatusListener | null;
+    if (!hand) throw new Error('the notifier did not subscribe to the feed');
+    hand({ ...status, upstream: { ...status.upstream, consecutive_failures: 3, last_error: 'Overloaded' } });
+    expect(summary(notified)).toEqual(['upstream_failing: The Anthropic API is failing']);
+    notifier.stop();
+    expect(listener).toBeNull();
   });
 });
 
