@@ -7,15 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { build } from 'electron-vite';
-import {
-  BINDING_FILE,
-  electronMissingMessage,
-  ensureElectronSqlite,
-  findElectron,
-  NativeBuildError,
-} from '../../electron/shell/native-binding.js';
-import { fetchElectron } from './fetch-electron.js';
+import { BINDING_FILE, NativeBuildError } from '../../electron/shell/native-binding.js';
+import { prepareElectron } from './prepare-electron.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 /** build/electron-builder.yml copies extraResources/native from here. */
@@ -23,14 +16,8 @@ const STAGED_NATIVE_DIR = join(root, 'out', 'native', 'package');
 const log = (line: string): void => console.error(`tollgate: ${line}`);
 
 async function main(): Promise<void> {
-  let electron = findElectron(root);
-  if (!electron.installed) electron = fetchElectron(root, electron, log);
-  if (!electron.installed) {
-    log(electronMissingMessage(electron));
-    process.exit(1);
-  }
-  await build({ root, logLevel: 'warn' });
-  const binding = ensureElectronSqlite(root, electron, log);
+  // A missing Electron or SQLite build is a NativeBuildError, printed as is below.
+  const { electron, binding } = await prepareElectron(root, log);
   mkdirSync(STAGED_NATIVE_DIR, { recursive: true });
   copyFileSync(binding, join(STAGED_NATIVE_DIR, BINDING_FILE));
 

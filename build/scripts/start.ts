@@ -8,14 +8,8 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'electron-vite';
-import {
-  electronMissingMessage,
-  ensureElectronSqlite,
-  findElectron,
-  NativeBuildError,
-} from '../../electron/shell/native-binding.js';
-import { fetchElectron } from './fetch-electron.js';
+import { NativeBuildError } from '../../electron/shell/native-binding.js';
+import { prepareElectron } from './prepare-electron.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const log = (line: string): void => console.error(`tollgate: ${line}`);
@@ -28,18 +22,14 @@ async function startHeadless(why: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let electron = findElectron(root);
-  if (!electron.installed) electron = fetchElectron(root, electron, log);
-  if (!electron.installed) return startHeadless(electronMissingMessage(electron));
-
-  await build({ root, logLevel: 'warn' });
-  let binding: string;
+  let prepared;
   try {
-    binding = ensureElectronSqlite(root, electron, log);
+    prepared = await prepareElectron(root, log);
   } catch (error) {
     if (!(error instanceof NativeBuildError)) throw error;
     return startHeadless(error.message);
   }
+  const { electron, binding } = prepared;
 
   const env: NodeJS.ProcessEnv = { ...process.env, TOLLGATE_SQLITE_BINDING: binding };
   // Left over from a shell that ran Electron as Node, it would start Node instead of the app.
