@@ -4,19 +4,17 @@
 import { app, dialog, safeStorage } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultDataDir } from './config.js';
+import { DEFAULT_PORT, defaultDataDir, parsePort } from './config.js';
 import { STARTED_AT_LOGIN_FLAG } from './desktop/autostart.js';
 import { startStatusFeed } from './desktop/status-feed.js';
 import { onboarding } from './gateway/admin-desktop.js';
-import { startGateway, type Gateway } from './gateway/gateway.js';
+import { secretKeyFile, startGateway, type Gateway } from './gateway/gateway.js';
 import { exposeForEndToEndTests } from './shell/e2e.js';
 import { resolveSqliteBinding } from './shell/native-binding.js';
 import { setupNotifications } from './shell/notifications.js';
 import { createDesktopSecretBox } from './shell/safe-storage.js';
 import { setupTray } from './shell/tray.js';
 import { setupDashboardWindow, type DashboardWindow } from './shell/window.js';
-
-const DEFAULT_PORT = 8787;
 
 /** TOLLGATE_DATA_DIR as `npm run serve` honours it, else the per-user folder both share. */
 function setupDataDir(): string {
@@ -45,9 +43,7 @@ function setupSingleInstance(): { onSecondLaunch(open: () => void): void } | nul
 }
 
 async function setupGateway(dataDir: string): Promise<Gateway> {
-  const port = Number(process.env.TOLLGATE_PORT ?? DEFAULT_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`TOLLGATE_PORT must be 0-65535, not "${process.env.TOLLGATE_PORT}".`);
+  const port = parsePort(process.env.TOLLGATE_PORT ?? String(DEFAULT_PORT), 'TOLLGATE_PORT');
   const nativeBinding = resolveSqliteBinding({
     env: process.env,
     packaged: app.isPackaged,
@@ -66,7 +62,7 @@ async function setupGateway(dataDir: string): Promise<Gateway> {
     dataDir,
     port,
     ...(process.env.TOLLGATE_ANTHROPIC_BASE_URL && { anthropicBaseUrl: process.env.TOLLGATE_ANTHROPIC_BASE_URL }),
-    secretBox: createDesktopSecretBox(safeStorage, join(dataDir, 'secret.key')),
+    secretBox: createDesktopSecretBox(safeStorage, secretKeyFile(dataDir)),
     nativeBinding,
     processMetrics: true,
   });
