@@ -7,16 +7,15 @@ import type { GatewayStatus, LanSettings, NotificationSettings } from '../../sha
 import { isoOrNull } from '../store/time.js';
 import type { GatewayContext } from './context.js';
 
-/** Pauses or resumes; pausing twice keeps the first pause's time. */
-export function setPaused(ctx: GatewayContext, paused: boolean): GatewayStatus {
-  const before = ctx.settings.pause();
-  ctx.settings.setPaused(paused, ctx.clock());
-  if (before.paused !== paused) {
+/** Pauses or resumes; pausing twice keeps the first pause's time and answers `changed: false`. */
+export function setPaused(ctx: GatewayContext, paused: boolean): { status: GatewayStatus; changed: boolean } {
+  const changed = ctx.settings.setPaused(paused, ctx.clock());
+  if (changed) {
     ctx.logger.info(
       paused ? 'paused: inference requests are refused until resumed' : 'resumed: forwarding requests again',
     );
   }
-  return ctx.status.current();
+  return { status: ctx.status.current(), changed };
 }
 
 export function onboarding(ctx: GatewayContext): RouteResponse<'getOnboarding'> {
@@ -34,8 +33,8 @@ export function onboarding(ctx: GatewayContext): RouteResponse<'getOnboarding'> 
 export function desktopHandlers(ctx: GatewayContext) {
   return {
     getGatewayStatus: (): GatewayStatus => ctx.status.current(),
-    pauseGateway: (): GatewayStatus => setPaused(ctx, true),
-    resumeGateway: (): GatewayStatus => setPaused(ctx, false),
+    pauseGateway: (): GatewayStatus => setPaused(ctx, true).status,
+    resumeGateway: (): GatewayStatus => setPaused(ctx, false).status,
     getLan: () => ctx.lan.status(),
     updateLan: ({ body }: { body: Partial<LanSettings> }) => ctx.lan.update(body),
     getNotificationSettings: (): NotificationSettings => ctx.settings.notifications(),

@@ -232,13 +232,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     server,
     status: () => context.status.current(),
     setPaused(paused) {
-      const before = settings.pause();
-      const status = setPaused(context, paused);
-      if (before.paused !== paused) {
+      const { status, changed } = setPaused(context, paused);
+      if (changed) {
         auditDesktop(
           paused ? 'pauseGateway' : 'resumeGateway',
           'gateway',
-          { paused: before.paused },
+          { paused: !paused },
           { paused, paused_at: status.paused_at },
         );
       }

@@ -116,11 +116,11 @@ export class SettingsStore {
     return state;
   }
 
-  /** Pausing an already paused gateway keeps the time of the first pause. */
-  setPaused(paused: boolean, at: number): PauseState {
-    const current = this.pause();
-    if (current.paused === paused) return current;
-    return this.store(PAUSE, paused ? { paused: true, pausedAt: at } : { paused: false, pausedAt: null });
+  /** Pausing an already paused gateway keeps the time of the first pause; answers whether anything changed. */
+  setPaused(paused: boolean, at: number): boolean {
+    if (this.pause().paused === paused) return false;
+    this.store(PAUSE, paused ? { paused: true, pausedAt: at } : { paused: false, pausedAt: null });
+    return true;
   }
 
   /** When the admin finished or skipped the first-run steps; null until then. */
