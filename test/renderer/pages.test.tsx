@@ -2,7 +2,7 @@
 // The settings, audit, models and providers pages against a stand-in admin API: optimistic settings
 // that roll back on refusal, the audit verification banner, and the price override form's checks.
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { ClientConfig } from '../../shared/schemas';
 import AuditPage from '../../renderer/src/pages/audit/index';
 import ModelsPage from '../../renderer/src/pages/models/index';
@@ -180,6 +180,12 @@ describe('the audit page', () => {
       },
     );
     restoreFetch = api.restore;
+    // jsdom lays nothing out and has no scrollIntoView; record where the page scrolls instead.
+    const scrolledTo: Element[] = [];
+    Element.prototype.scrollIntoView = function (this: Element) {
+      scrolledTo.push(this);
+    };
+    onTestFinished(() => void Reflect.deleteProperty(Element.prototype, 'scrollIntoView'));
     render(<AuditPage />);
 
     const alert = await screen.findByRole('alert');
@@ -195,6 +201,7 @@ describe('the audit page', () => {
     // The row opens in an effect after it arrives; wait for it rather than race it on a busy machine.
     expect(await screen.findByRole('rowheader', { name: 'budgets[0].max_limit' })).toBeTruthy();
     expect(api.calls.some((call) => call.query.get('cursor') === '4')).toBe(true);
+    await waitFor(() => expect(scrolledTo).toContain(row));
   });
 });
 
