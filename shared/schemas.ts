@@ -302,7 +302,8 @@ export const pricingTableSchema = z.object({
 
 // ---- Request log --------------------------------------------------------------------------------
 
-export const logStatusSchema = z.enum(['success', 'error', 'blocked', 'aborted']);
+/** `interrupted`: the gateway stopped (crash, kill) while the request was in flight; its row was written at the next start. */
+export const logStatusSchema = z.enum(['success', 'error', 'blocked', 'aborted', 'interrupted']);
 export type LogStatus = z.infer<typeof logStatusSchema>;
 
 const timeParam = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true })]);
@@ -340,6 +341,23 @@ export const logExportQuerySchema = logQuerySchema.omit({ limit: true, cursor: t
 });
 
 
+/** One model's share of a request that ran steps on several models or hid steps in usage.iterations. */
+export const modelUsageSchema = z.object({
+  model: z.string(),
+  input_tokens: z.number().int(),
+  output_tokens: z.number().int(),
+  cache_creation_input_tokens: z.number().int(),
+  cache_creation_5m_input_tokens: z.number().int(),
+  cache_creation_1h_input_tokens: z.number().int(),
+  cache_read_input_tokens: z.number().int(),
+  /** The iteration types priced here, in order: message, compaction, advisor_message… */
+  iteration_types: z.array(z.string()),
+  cost: z.number(),
+  cost_micros: z.number().int(),
+  price_version: z.string().nullable(),
+});
+export type ModelUsage = z.infer<typeof modelUsageSchema>;
+
 export const logEntrySchema = z.object({
   id: z.number().int(),
   request_id: z.string(),
@@ -365,6 +383,13 @@ export const logEntrySchema = z.object({
   cache_creation_5m_input_tokens: z.number().int(),
   cache_creation_1h_input_tokens: z.number().int(),
   cache_read_input_tokens: z.number().int(),
+  web_search_requests: z.number().int(),
+  web_fetch_requests: z.number().int(),
+  /**
+   * Per-model usage and cost when the response's usage.iterations billed steps the top-level usage does
+   * not show (compaction, an advisor on another model); empty otherwise. `cost` is their sum.
+   */
+  usage_by_model: z.array(modelUsageSchema),
   /** USD. Stored as integer micro-dollars; `cost_micros` carries the exact figure. */
   cost: z.number(),
   cost_micros: z.number().int(),
@@ -573,6 +598,15 @@ export const gatewayStatusSchema = z.object({
       period_start: z.string(),
     }),
   ),
+  /** Whether the store takes writes. While it does not, keys with a budget are refused (503) and rows wait in memory. */
+  store: z.object({
+    writable: z.boolean(),
+    /** Why the last write failed, e.g. "SQLITE_FULL: database or disk is full". */
+    error: z.string().nullable(),
+    since: z.string().nullable(),
+    /** Rows and spend held in memory until the store takes writes again. */
+    pending: z.number().int(),
+  }),
   upstream: z.object({
     /** Upstream failures (5xx, 529, network) since the last success. */
     consecutive_failures: z.number().int(),

@@ -3,6 +3,7 @@ import initial from './0001-initial.js';
 import governance from './0002-governance.js';
 import logSearch from './0003-log-search.js';
 import refusalIndex from './0004-refusal-index.js';
+import durableSettlement from './0005-durable-settlement.js';
 
 export interface Migration {
   name: string;
@@ -14,4 +15,5 @@ export const migrations: readonly Migration[] = [
   { name: '0002-governance', sql: governance },
   { name: '0003-log-search', sql: logSearch },
   { name: '0004-refusal-index', sql: refusalIndex },
+  { name: '0005-durable-settlement', sql: durableSettlement },
 ];
