@@ -227,7 +227,10 @@ export const providerKeyInputSchema = z.object({
 export const providerUpsertSchema = z.object({
   provider: providerNameSchema,
   keys: z.array(providerKeyInputSchema).optional(),
-  base_url: z.url({ protocol: /^https?$/ }).nullable().optional(),
+  base_url: z
+    .url({ protocol: /^https?$/ })
+    .nullable()
+    .optional(),
 });
 export type ProviderUpsert = z.infer<typeof providerUpsertSchema>;
 
@@ -339,7 +342,6 @@ export const logExportQuerySchema = logQuerySchema.omit({ limit: true, cursor: t
   /** Rows at most, newest first. */
   limit: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
 });
-
 
 /** One model's share of a request that ran steps on several models or hid steps in usage.iterations. */
 export const modelUsageSchema = z.object({
@@ -629,4 +631,3 @@ export type Onboarding = z.infer<typeof onboardingSchema>;
 
 export const okSchema = z.object({ message: z.string() });
 export const emptySchema = z.object({}).optional();
-

@@ -2,7 +2,7 @@
 // through the same stores the gateway uses: customers, teams and users (OrganisationStore), keys with
 // their policies and rate limits (VirtualKeyStore, BudgetStore), budgets whose limits are set from the
 // priced traffic so some end near or past them, every request row with its captured content for recent
-// sessions (RequestLog, ContentStore), the settled spend of every budget period (BudgetStore.addSpend),
+// sessions (RequestLog, ContentStore), the settled spend of every budget period (charged with each row),
 // and an audit trail of the admin changes that set it all up. Costs come from the real price book.
 import type { VirtualKeyCreate } from '../../shared/schemas.js';
 import { periodAt } from '../governance/periods.js';
@@ -16,7 +16,7 @@ import { ContentStore } from '../store/content-store.js';
 import type { Db } from '../store/database.js';
 import { OrganisationStore, type OrgLevel } from '../store/organisation.js';
 import { PriceStore } from '../store/prices.js';
-import { RequestLog, type LogRecord } from '../store/request-log.js';
+import { RequestLog, type Charge, type LogRecord } from '../store/request-log.js';
 import { iso } from '../store/time.js';
 import { VirtualKeyStore } from '../store/virtual-keys.js';
 import { renderSession, type RenderedRequest } from './content.js';
@@ -305,8 +305,9 @@ export function generateDemoData(db: Db, options: DemoOptions): DemoSummary {
   let spendMicros = 0;
   let first = Number.POSITIVE_INFINITY;
   let last = 0;
-  const write = (record: LogRecord): void => {
-    requestLog.append(record);
+  // Each row carries the charges of its cost, as the gateway writes them: budget spend is their sum.
+  const write = (record: LogRecord, charges: readonly Charge[] = []): void => {
+    requestLog.appendQuietly(record, charges);
     written++;
     if (record.content) withContent++;
     spendMicros += record.cost_micros;
@@ -373,7 +374,7 @@ export function generateDemoData(db: Db, options: DemoOptions): DemoSummary {
     }
     const cost = refusal ? 0 : (costs.get(request) ?? 0);
     const body = rendered.get(request);
-    write(logRecord(ids32, request, key, served, priceOf, refusal, cost, body));
+    write(logRecord(ids32, request, key, served, priceOf, refusal, cost, body), cost > 0 ? budgetHit : []);
     if (cost > 0) {
       for (const hit of budgetHit) {
         const id = `${hit.budgetId}:${hit.periodStart}`;
@@ -386,7 +387,6 @@ export function generateDemoData(db: Db, options: DemoOptions): DemoSummary {
   requestLog.close();
 
   db.transaction(() => {
-    for (const entry of spend.values()) budgets.addSpend(entry.budgetId, entry.periodStart, entry.micros);
     // A temporary increase for the Web team's checkout launch.
     const web = idOf('team', 'web');
     const rule = web ? budgets.rulesFor('team', web)[0] : undefined;
@@ -658,6 +658,7 @@ function logRecord(
     refusal_reason: refusal?.reason ?? null,
     requested_model: request.model,
     removed_tools: forwarded && key && request.role === 'main' ? key.removedTools : [],
+    usage_by_model: [],
     ...(captured && {
       content: { request: { body: body.body, parsed: body.parsed }, response: forwarded ? body.response : null },
     }),

@@ -48,6 +48,8 @@ export interface GatewayContext {
   keyFailures: FailedKeyAttempts;
   /** The gateway at a glance (GET /api/gateway/status, the tray). */
   status: StatusReporter;
+  /** Aborted when a shutdown's grace period runs out: requests still running are cut off with an error event. */
+  stopping: AbortSignal;
   /** Epoch milliseconds; injected so tests can move time. */
   clock: () => number;
   logger: Logger;

@@ -104,6 +104,8 @@ export function csvLine(entry: LogEntry): string {
 
 function csvField(value: LogEntry[keyof LogEntry]): string {
   if (value === null) return '';
-  const text = Array.isArray(value) ? value.join(';') : String(value);
+  const text = Array.isArray(value)
+    ? value.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join(';')
+    : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

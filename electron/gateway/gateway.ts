@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Agent } from 'undici';
 import { DEFAULT_PORT } from '../config.js';
 import { loadBuiltinCatalog } from '../pricing/catalog.js';
+import { billRequest } from '../pricing/bill.js';
 import { PriceBook } from '../pricing/price-book.js';
 import { FileKeySecretBox, type SecretBox } from '../secrets/secret-box.js';
 import { ContentStore } from '../store/content-store.js';
@@ -120,14 +121,30 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const seededProviderKey = seedProviderKey(providers, env, clock());
   const content = new ContentStore(db);
   const requestLog = new RequestLog(db, content, {
-    onFlushError: (error) => logger.error('could not write request log rows; retrying', error),
+    onFlushError: (error) =>
+      logger.error(
+        'the store cannot write (rows and spend are held in memory and retried every second; keys with a budget are refused until it can)',
+        error,
+      ),
+    onRecovered: (written) => logger.info(`the store takes writes again: wrote ${written} held rows and traces`),
   });
+  // Requests that were in flight when the last run died: booked before anything new is admitted.
+  const recovered = requestLog.recoverInterrupted((model, usage, at) => {
+    const bill = billRequest(priceBook, model, usage, at);
+    return { costMicros: bill.costMicros, priceId: bill.price.version.id, byModel: bill.byModel };
+  }, clock());
+  if (recovered > 0) {
+    logger.warn(
+      `booked ${recovered} request${recovered === 1 ? '' : 's'} interrupted by the last stop as interrupted rows`,
+    );
+  }
   const settings = new SettingsStore(db);
   const organisation = new OrganisationStore(db);
   const keys = new VirtualKeyStore(db);
   const budgets = new BudgetStore(db, () => settings.config.budget_time_zone);
   let localUrl = '';
   let localPort = 0;
+  const stopping = new AbortController();
   const lan = new LanSharing({
     dataDir: options.dataDir,
     store: settings,
@@ -175,6 +192,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       () => context,
       () => localUrl,
     ),
+    stopping: stopping.signal,
     clock,
     logger,
   };
@@ -209,7 +227,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   let closing: Promise<void> | null = null;
   const close = (graceMs = 30_000): Promise<void> => {
-    closing ??= shutdown(server, connections, db, context, sweepTimer, graceMs);
+    closing ??= shutdown(server, connections, db, context, stopping, sweepTimer, graceMs);
     return closing;
   };
 
@@ -256,18 +274,27 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
+/** After the grace period, how long requests cut off get to end their answers and write their rows. */
+const CUT_OFF_MS = 2_000;
+
 async function shutdown(
   server: Server,
   connections: ConnectionTracker,
   db: Db,
   context: GatewayContext,
+  stopping: AbortController,
   sweepTimer: NodeJS.Timeout,
   graceMs: number,
 ): Promise<void> {
   clearInterval(sweepTimer);
-  const [outcome] = await Promise.all([drainServer(server, connections, graceMs), context.lan.close(graceMs)]);
-  if (outcome === 'timeout')
-    context.logger.warn(`requests still running after ${graceMs} ms; closed their connections`);
+  // Past the grace period, requests still running are cut off: each stream ends with an error event
+  // saying the gateway is restarting, and each writes its row, before the connections are closed.
+  const cutOff = setTimeout(() => {
+    context.logger.warn(`requests still running after ${graceMs} ms; ending them with an error event`);
+    stopping.abort();
+  }, graceMs);
+  await Promise.all([drainServer(server, connections, graceMs + CUT_OFF_MS), context.lan.close(graceMs + CUT_OFF_MS)]);
+  clearTimeout(cutOff);
   // Let handlers of requests cut off (here or on the LAN) write their rows before the queue is drained.
   await new Promise((resolve) => setImmediate(resolve));
   context.requestLog.close();

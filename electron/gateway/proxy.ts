@@ -1,19 +1,24 @@
 // The hot path. One inference request, read top to bottom:
 //   screen (a throttled LAN address) → identify the key → read body → parse → refuse while paused
-//   → admit (refuse a missing, unknown or revoked key) → choose upstream → forward
-//   → relay (tapping the stream) → note upstream health → price → log.
-// Every request leaves exactly one log row, whether it was refused, failed, aborted or served.
+//   → admit (refuse a missing, unknown or revoked key; hold the worst case on its budgets)
+//   → trace the admission on disk → forward → relay (tapping the stream, holding back its end)
+//   → note upstream health → price → settle (the row and the spend on its budgets, one commit)
+//   → end the answer.
+// Every request leaves exactly one log row, whether it was refused, failed, aborted or served, and the
+// row and its spend are on disk before the client sees the end of the answer: a crash after that
+// loses neither, and a crash before it leaves the admission's trace, booked at the next start.
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import { inferenceRequestSchema, type InferenceRequest } from '../../shared/inference.js';
 import type { LogStatus } from '../../shared/schemas.js';
-import { costMicros, emptyUsage, type TokenUsage } from '../pricing/cost.js';
+import { billRequest } from '../pricing/bill.js';
+import { emptyUsage, type TokenUsage } from '../pricing/cost.js';
 import { isRecord } from '../store/content-store.js';
-import type { LogRecord } from '../store/request-log.js';
+import type { Charge, LogRecord } from '../store/request-log.js';
 import type { KeyIdentity } from '../store/virtual-keys.js';
-import type { Admission, Attribution } from '../governance/ledger.js';
+import { storeUnwritable, type Admission, type Attribution } from '../governance/ledger.js';
 import type { GatewayContext } from './context.js';
 import { asGatewayError, badRequest, errorBody, GatewayError, sendError } from './errors.js';
 import { noteKeyFailure, refuseThrottledAddress } from './lan-guard.js';
@@ -83,7 +88,12 @@ interface Attempt {
   responseBytes: number;
   upstreamRequestId: string | null;
   responseMessage: unknown;
+  /** The admission's trace is on disk (or queued for it): the row's commit removes it. */
+  traced: boolean;
 }
+
+/** How the answer ends once its row is on disk: the held-back end of a relayed answer, or a refusal. */
+type Ending = () => void;
 
 export async function handleInference(
   ctx: GatewayContext,
@@ -119,11 +129,15 @@ export async function handleInference(
     responseBytes: 0,
     upstreamRequestId: null,
     responseMessage: undefined,
+    traced: false,
   };
   const clientGone = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) clientGone.abort();
   });
+  // The upstream call stops when the client leaves, or when a shutdown's grace period runs out.
+  const upstreamSignal = AbortSignal.any([clientGone.signal, ctx.stopping]);
+  let ending: Ending | null;
 
   try {
     if (route.refusal) throw route.refusal;
@@ -145,41 +159,98 @@ export async function handleInference(
     if (parsed instanceof GatewayError) throw parsed;
     if (attempt.key) {
       attempt.attribution = ctx.ledger.attribute(attempt.key, headerValue(req.headers, 'x-tollgate-user'));
-      attempt.admission = ctx.ledger.admit({
-        key: attempt.key,
-        endpoint: route.endpoint,
-        model: attempt.request?.model ?? null,
-        maxTokens: attempt.request?.max_tokens,
-        bodyBytes: attempt.body.length,
-        body: isRecord(attempt.parsedBody) ? attempt.parsedBody : null,
-        sessionId: attempt.sessionId,
-        at: attempt.createdAt,
-        priceOf: (model) => ctx.pricing().resolve(model, attempt.createdAt).version,
-      }, attempt.attribution);
+      attempt.admission = ctx.ledger.admit(
+        {
+          key: attempt.key,
+          endpoint: route.endpoint,
+          model: attempt.request?.model ?? null,
+          maxTokens: attempt.request?.max_tokens,
+          bodyBytes: attempt.body.length,
+          body: isRecord(attempt.parsedBody) ? attempt.parsedBody : null,
+          sessionId: attempt.sessionId,
+          at: attempt.createdAt,
+          priceOf: (model) => ctx.pricing().resolve(model, attempt.createdAt).version,
+          ...storeState(ctx),
+        },
+        attempt.attribution,
+      );
     }
+    if (route.endpoint === 'messages') await traceAdmission(ctx, route, req, attempt);
     // A policy that remapped the model or removed tools forwards its edited body; otherwise the client's bytes.
     const edited = attempt.admission?.body;
     const outgoing = edited ? Buffer.from(JSON.stringify(edited)) : attempt.body;
-    const upstream = await forward(ctx, route, req, outgoing, attempt.oauth, clientGone.signal);
-    await relay(ctx, upstream, res, attempt, clientGone.signal);
+    const upstream = await forward(ctx, route, req, outgoing, attempt.oauth, upstreamSignal);
+    ending = await relay(ctx, upstream, res, attempt, clientGone.signal);
   } catch (error) {
-    refuseOrFail(ctx, res, attempt, error, clientGone.signal.aborted);
+    ending = refuseOrFail(ctx, res, attempt, error, clientGone.signal.aborted);
     noteKeyFailure(ctx, listener, req, error);
-  } finally {
-    const record = toLogRecord(ctx, route, req, attempt);
-    if (attempt.admission) {
-      const { usage } = record;
-      const tokens = usage.input_tokens + usage.output_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens;
-      try {
-        ctx.ledger.settle(attempt.admission, record.cost_micros, tokens, ctx.clock());
-      } catch (error) {
-        // The row must still be written: it is the record of what was spent.
-        ctx.logger.error(`could not add the cost of ${attempt.requestId} to its budgets`, error);
-      }
-    }
-    ctx.requestLog.append(record);
-    ctx.metrics.observe(record);
   }
+  try {
+    await settle(ctx, route, req, attempt);
+  } finally {
+    ending?.();
+  }
+}
+
+// ---- settle ----------------------------------------------------------------------------------------
+
+/**
+ * Writes the row and the charges of its cost to every budget the request was admitted under, in one
+ * commit, then releases the request's holds. Awaited before the answer ends. When the store cannot
+ * write, the row and its spend stay queued in memory (written once it can) and the answer ends anyway.
+ */
+async function settle(
+  ctx: GatewayContext,
+  route: InferenceRoute,
+  req: IncomingMessage,
+  attempt: Attempt,
+): Promise<void> {
+  let record: LogRecord | null = null;
+  try {
+    record = toLogRecord(ctx, route, req, attempt, true);
+    await ctx.requestLog.append(record, chargesOf(attempt.admission), attempt.traced);
+  } catch (error) {
+    ctx.logger.error(`could not book request ${attempt.requestId}`, error);
+  } finally {
+    if (attempt.admission) {
+      const usage = record?.usage ?? attempt.usage;
+      const tokens =
+        usage.input_tokens + usage.output_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens;
+      ctx.ledger.settle(attempt.admission, record?.cost_micros ?? 0, tokens, ctx.clock());
+    }
+  }
+  if (record) ctx.metrics.observe(record);
+}
+
+function chargesOf(admission: Admission | null): Charge[] {
+  return (admission?.holds ?? []).map((hold) => ({ budgetId: hold.budgetId, periodStart: hold.periodStart }));
+}
+
+/** The store's state as admission needs it: a key with a budget is refused while spend cannot be recorded. */
+function storeState(ctx: GatewayContext): { storeWritable: boolean; storeError: string | null } {
+  const health = ctx.requestLog.health();
+  return { storeWritable: health.writable, storeError: health.error };
+}
+
+/**
+ * Puts a trace of the admitted request on disk before it is forwarded, so that a crash while it runs
+ * still books it. When the trace cannot be written, a request whose spend lands on a budget is refused.
+ */
+async function traceAdmission(
+  ctx: GatewayContext,
+  route: InferenceRoute,
+  req: IncomingMessage,
+  attempt: Attempt,
+): Promise<void> {
+  const { content: _content, ...record } = toLogRecord(ctx, route, req, attempt, false);
+  void _content;
+  attempt.traced = true;
+  const durable = await ctx.requestLog.trace({
+    record: { ...record, model: attempt.admission?.model ?? record.model },
+    charges: chargesOf(attempt.admission),
+    estimateMicros: attempt.admission?.estimateMicros ?? 0,
+  });
+  if (!durable && (attempt.admission?.holds.length ?? 0) > 0) throw storeUnwritable(ctx.requestLog.health().error);
 }
 
 // ---- screen ----------------------------------------------------------------------------------------
@@ -269,7 +340,8 @@ function parseBody(body: Buffer): { body: unknown; request: InferenceRequest } |
 }
 
 function parseJson(body: Buffer): unknown {
-  if (body.length === 0) throw badRequest('The request body is empty; send a JSON object with model, messages and max_tokens.');
+  if (body.length === 0)
+    throw badRequest('The request body is empty; send a JSON object with model, messages and max_tokens.');
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch (error) {
@@ -331,7 +403,7 @@ async function forward(
       signal,
     });
   } catch (error) {
-    if (signal.aborted) throw error;
+    if (signal.aborted) throw ctx.stopping.aborted ? restarting() : error;
     const message = `Tollgate could not reach the Anthropic API at ${base.origin}: ${describeNetworkError(error)}.`;
     ctx.upstream.failed(message, ctx.clock());
     throw new GatewayError(502, 'api_error', message);
@@ -339,7 +411,10 @@ async function forward(
 }
 
 /** `apiKey` null forwards the client's own `authorization` (a subscriber's OAuth sign-in) instead. */
-export function upstreamHeaders(incoming: IncomingHttpHeaders, apiKey: string | null): Record<string, string | string[]> {
+export function upstreamHeaders(
+  incoming: IncomingHttpHeaders,
+  apiKey: string | null,
+): Record<string, string | string[]> {
   const connectionScoped = new Set(
     (headerValue(incoming, 'connection') ?? '').split(',').map((name) => name.trim().toLowerCase()),
   );
@@ -357,56 +432,83 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, apiKey: string | 
 
 // ---- relay -----------------------------------------------------------------------------------------
 
-/** Streams the upstream answer to the client with backpressure, tapping it for the log. */
+/**
+ * Streams the upstream answer to the client with backpressure, tapping it for the log, and holds back
+ * its end (the stream's last event, or a JSON body's last chunk) until its row is on disk: it returns
+ * what ends the answer.
+ */
 async function relay(
   ctx: GatewayContext,
   upstream: Dispatcher.ResponseData,
   res: ServerResponse,
   attempt: Attempt,
   clientGone: AbortSignal,
-): Promise<void> {
+): Promise<Ending> {
   attempt.statusCode = upstream.statusCode;
   attempt.upstreamRequestId = headerValue(upstream.headers, 'request-id');
   const isSse = (headerValue(upstream.headers, 'content-type') ?? '').startsWith('text/event-stream');
-  const tap = isSse ? new SseTap(shouldCapture(ctx, attempt)) : null;
+  const noteUsage = attempt.traced
+    ? (usage: TokenUsage) => ctx.requestLog.noteUsage(attempt.requestId, usage)
+    : undefined;
+  const tap = isSse ? new SseTap(shouldCapture(ctx, attempt), noteUsage) : null;
   const jsonChunks: Buffer[] = [];
+  const held: Buffer[] = [];
 
   res.writeHead(upstream.statusCode, responseHeaders(upstream.headers, attempt.requestId));
   const send = async (bytes: Buffer): Promise<void> => {
     if (bytes.length === 0) return;
-    attempt.firstByteAt ??= performance.now();
-    attempt.responseBytes += bytes.length;
     if (!res.write(bytes)) await drained(res, clientGone);
+  };
+  let ending: Ending = () => {
+    for (const bytes of held) res.write(bytes);
+    res.end();
   };
 
   try {
     for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-      if (tap) await send(tap.push(chunk));
-      else {
+      attempt.firstByteAt ??= performance.now();
+      attempt.responseBytes += chunk.length;
+      if (tap) {
+        const ready = tap.push(chunk);
+        if (tap.ended || held.length > 0) held.push(ready);
+        else await send(ready);
+      } else {
         jsonChunks.push(chunk);
-        await send(chunk);
+        const previous = held.pop();
+        held.push(chunk);
+        if (previous) await send(previous);
       }
     }
-    if (tap) await send(tap.takeRemainder());
-    res.end();
+    if (tap) held.push(tap.takeRemainder());
   } catch (error) {
     if (clientGone.aborted) throw error;
-    // The upstream broke off mid-answer: close the client's stream with a well-formed error event.
-    const message = `The Anthropic API connection failed mid-response: ${describeNetworkError(error)}. Retry the request.`;
+    const message = ctx.stopping.aborted
+      ? RESTARTING_MESSAGE
+      : `The Anthropic API connection failed mid-response: ${describeNetworkError(error)}. Retry the request.`;
     attempt.status = 'error';
     attempt.errorType = 'api_error';
     attempt.errorMessage = message;
     if (tap) {
+      // Close the client's stream with a well-formed error event instead of a bare socket close.
       tap.takeRemainder();
-      res.end(`event: error\ndata: ${errorBody('api_error', message, attempt.requestId)}\n\n`);
+      held.push(Buffer.from(`event: error\ndata: ${errorBody('api_error', message, attempt.requestId)}\n\n`));
     } else {
-      res.destroy();
+      ending = () => res.destroy();
     }
   } finally {
     if (tap) summariseStream(attempt, tap);
     else summariseJson(attempt, Buffer.concat(jsonChunks));
-    if (!clientGone.aborted) noteUpstreamHealth(ctx, attempt);
+    if (!clientGone.aborted && !ctx.stopping.aborted) noteUpstreamHealth(ctx, attempt);
   }
+  return ending;
+}
+
+const RESTARTING_MESSAGE =
+  'Tollgate is restarting and cut this response off. Retry the request in a moment; what it used so far is booked.';
+
+/** The answer to a request still waiting for the upstream when a shutdown's grace period ran out. */
+function restarting(): GatewayError {
+  return new GatewayError(503, 'api_error', RESTARTING_MESSAGE);
 }
 
 /** 5xx (529 overloaded among them), an in-stream error or a broken-off answer count against the upstream. */
@@ -460,7 +562,10 @@ function summariseJson(attempt: Attempt, body: Buffer): void {
   }
 }
 
-function responseHeaders(headers: Dispatcher.ResponseData['headers'], requestId: string): Record<string, string | string[]> {
+function responseHeaders(
+  headers: Dispatcher.ResponseData['headers'],
+  requestId: string,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || (HOP_BY_HOP.has(name) && name !== 'content-length')) continue;
@@ -490,33 +595,41 @@ function refuseOrFail(
   attempt: Attempt,
   error: unknown,
   clientAborted: boolean,
-): void {
+): Ending | null {
   if (clientAborted) {
     attempt.status = 'aborted';
     attempt.statusCode = 499;
     attempt.errorType = 'client_closed_request';
     attempt.errorMessage = 'The client disconnected before the response was complete.';
-    return;
+    return null;
   }
   const refusal = asGatewayError(error);
   if (!(error instanceof GatewayError)) ctx.logger.error(`request ${attempt.requestId} failed`, error);
   attempt.status = refusal.reason !== null || refusal.status === 413 || refusal.status === 400 ? 'blocked' : 'error';
-  attempt.refusalReason = refusal.reason ?? (refusal.status === 413 ? 'too_large' : refusal.status === 400 ? 'invalid_request' : null);
+  attempt.refusalReason =
+    refusal.reason ?? (refusal.status === 413 ? 'too_large' : refusal.status === 400 ? 'invalid_request' : null);
   attempt.statusCode = refusal.status;
   attempt.errorType = refusal.type;
   attempt.errorMessage = refusal.message;
-  sendError(res, refusal, attempt.requestId);
+  return () => sendError(res, refusal, attempt.requestId);
 }
 
 function shouldCapture(ctx: GatewayContext, attempt: Attempt): boolean {
   return ctx.settings.config.capture_content && (attempt.key?.captureContent ?? true);
 }
 
-function toLogRecord(ctx: GatewayContext, route: InferenceRoute, req: IncomingMessage, attempt: Attempt): LogRecord {
+function toLogRecord(
+  ctx: GatewayContext,
+  route: InferenceRoute,
+  req: IncomingMessage,
+  attempt: Attempt,
+  withContent: boolean,
+): LogRecord {
   const model = attempt.responseModel ?? attempt.request?.model ?? null;
   const billable = route.endpoint === 'messages' && model !== null;
-  const price = billable ? ctx.pricing().resolve(model, attempt.createdAt) : null;
-  const capture = route.endpoint === 'messages' && attempt.request !== null && shouldCapture(ctx, attempt);
+  const bill = billable ? billRequest(ctx.pricing(), model, attempt.usage, attempt.createdAt) : null;
+  const capture =
+    withContent && route.endpoint === 'messages' && attempt.request !== null && shouldCapture(ctx, attempt);
   const finishedAt = performance.now();
   return {
     request_id: attempt.requestId,
@@ -542,9 +655,10 @@ function toLogRecord(ctx: GatewayContext, route: InferenceRoute, req: IncomingMe
     error_message: attempt.errorMessage,
     stream: attempt.stream,
     usage: attempt.usage,
-    cost_micros: price ? costMicros(price.version, attempt.usage) : 0,
-    cost_estimated: (price?.estimated ?? false) || attempt.usageEstimated,
-    price_id: price?.version.id ?? null,
+    cost_micros: bill?.costMicros ?? 0,
+    cost_estimated: (bill?.estimated ?? false) || attempt.usageEstimated,
+    price_id: bill?.price.version.id ?? null,
+    usage_by_model: bill?.byModel ?? [],
     latency_ms: Math.round(finishedAt - attempt.startedAt),
     ttfb_ms: attempt.firstByteAt === null ? null : Math.round(attempt.firstByteAt - attempt.startedAt),
     stop_reason: attempt.stopReason,

@@ -1,7 +1,7 @@
 // Watches an Anthropic SSE stream on its way to the client. It hands bytes on as soon as an event is
 // complete (so a failure mid-stream can still be closed with a well-formed error event), and reads
 // from the events what the log needs: usage, stop reason, tool names and the reassembled message.
-import type { TokenUsage } from '../pricing/cost.js';
+import type { IterationUsage, TokenUsage } from '../pricing/cost.js';
 import { emptyUsage } from '../pricing/cost.js';
 import { isRecord } from '../store/content-store.js';
 
@@ -36,7 +36,16 @@ export class SseTap {
   private streamError: TapSummary['streamError'] = null;
   private completed = false;
 
-  constructor(private readonly reassemble: boolean) {}
+  constructor(
+    private readonly reassemble: boolean,
+    /** Told the usage so far each time an event reports it, so an interrupted request's spend is known. */
+    private readonly onUsage: (usage: TokenUsage) => void = () => {},
+  ) {}
+
+  /** True once the stream's last event (message_stop, or an error) has been read. */
+  get ended(): boolean {
+    return this.completed || this.streamError !== null;
+  }
 
   /** Takes upstream bytes; returns the bytes of every event now complete, to forward to the client. */
   push(chunk: Buffer): Buffer {
@@ -68,7 +77,9 @@ export class SseTap {
   summary(): TapSummary {
     const usage = { ...this.usage };
     let usageEstimated = false;
-    if (!this.sawFinalUsage && this.streamedChars > 0) {
+    // A stream cut off (client gone, connection broken) is billed for what it streamed; one the API ended
+    // with an error event carries the API's own final word on usage.
+    if (!this.sawFinalUsage && this.streamError === null && this.streamedChars > 0) {
       usage.output_tokens = Math.max(usage.output_tokens, Math.ceil(this.streamedChars / CHARS_PER_TOKEN_ESTIMATE));
       usageEstimated = true;
     }
@@ -78,7 +89,12 @@ export class SseTap {
       stopReason: this.stopReason,
       toolNames: [...this.toolNames],
       model: this.model,
-      message: this.message && { ...this.message, content: this.blocks, stop_reason: this.stopReason, usage: toApiUsage(usage) },
+      message: this.message && {
+        ...this.message,
+        content: this.blocks,
+        stop_reason: this.stopReason,
+        usage: toApiUsage(usage),
+      },
       streamError: this.streamError,
       completed: this.completed,
     };
@@ -108,16 +124,17 @@ export class SseTap {
         const message = event.message;
         if (!isRecord(message)) return;
         if (typeof message.model === 'string') this.model = message.model;
-        if (isRecord(message.usage)) mergeUsage(this.usage, message.usage);
+        if (isRecord(message.usage)) {
+          mergeUsage(this.usage, message.usage);
+          this.onUsage(this.usage);
+        }
         if (this.reassemble) this.message = { ...message };
         return;
       }
       case 'content_block_start': {
         const block = event.content_block;
         if (!isRecord(block)) return;
-        if ((block.type === 'tool_use' || block.type === 'server_tool_use') && typeof block.name === 'string') {
-          this.toolNames.push(block.name);
-        }
+        if (isToolCall(block)) this.toolNames.push(block.name);
         if (this.reassemble && typeof event.index === 'number') this.blocks[event.index] = { ...block };
         return;
       }
@@ -147,6 +164,7 @@ export class SseTap {
         if (isRecord(event.usage)) {
           mergeUsage(this.usage, event.usage);
           this.sawFinalUsage = true;
+          this.onUsage(this.usage);
         }
         return;
       }
@@ -176,7 +194,9 @@ export class SseTap {
           ? delta.thinking
           : typeof delta.partial_json === 'string'
             ? delta.partial_json
-            : '';
+            : delta.type === 'compaction_delta' && typeof delta.content === 'string'
+              ? delta.content
+              : '';
     this.streamedChars += piece.length;
     if (!this.reassemble) return;
     const block = this.blocks[event.index];
@@ -193,6 +213,9 @@ export class SseTap {
         return;
       case 'input_json_delta':
         this.partialJson.set(event.index, (this.partialJson.get(event.index) ?? '') + piece);
+        return;
+      case 'compaction_delta':
+        block.content = textOf(block.content) + piece;
         return;
       case 'citations_delta':
         block.citations = [...(Array.isArray(block.citations) ? (block.citations as unknown[]) : []), delta.citation];
@@ -214,29 +237,54 @@ function lastEventEnd(data: Buffer): number {
 }
 
 const count = (value: unknown): number | undefined =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : undefined;
 
 /**
- * Folds an API `usage` object into ours. Stream usage is cumulative, so the larger figure wins:
- * a later event that omits or zeroes a count never erases what message_start reported.
+ * Folds an API `usage` object into ours. Every figure the API reports is a running total for the whole
+ * request (message_delta repeats input and cache counts, which grow past message_start's when server
+ * tools run, and may also come in lower), so the latest value of each field wins; a field an event
+ * leaves out keeps the value reported before. message_start's output count is a running count too,
+ * replaced by the final one, never added to it.
  */
 export function mergeUsage(target: TokenUsage, usage: Record<string, unknown>): void {
-  const keep = (current: number, next: unknown): number => Math.max(current, count(next) ?? 0);
-  target.input_tokens = keep(target.input_tokens, usage.input_tokens);
-  target.output_tokens = keep(target.output_tokens, usage.output_tokens);
-  target.cache_creation_input_tokens = keep(target.cache_creation_input_tokens, usage.cache_creation_input_tokens);
-  target.cache_read_input_tokens = keep(target.cache_read_input_tokens, usage.cache_read_input_tokens);
-  const split = usage.cache_creation;
-  if (isRecord(split)) {
-    const fiveMinute = count(split.ephemeral_5m_input_tokens);
-    const oneHour = count(split.ephemeral_1h_input_tokens);
-    if (fiveMinute !== undefined) target.cache_creation_5m_input_tokens = keep(target.cache_creation_5m_input_tokens ?? 0, fiveMinute);
-    if (oneHour !== undefined) target.cache_creation_1h_input_tokens = keep(target.cache_creation_1h_input_tokens ?? 0, oneHour);
-  }
+  target.input_tokens = count(usage.input_tokens) ?? target.input_tokens;
+  target.output_tokens = count(usage.output_tokens) ?? target.output_tokens;
+  target.cache_creation_input_tokens = count(usage.cache_creation_input_tokens) ?? target.cache_creation_input_tokens;
+  target.cache_read_input_tokens = count(usage.cache_read_input_tokens) ?? target.cache_read_input_tokens;
+  const split = cacheSplitOf(usage);
+  if (split.fiveMinute !== undefined) target.cache_creation_5m_input_tokens = split.fiveMinute;
+  if (split.oneHour !== undefined) target.cache_creation_1h_input_tokens = split.oneHour;
   const serverTools = usage.server_tool_use;
   if (isRecord(serverTools)) {
-    target.web_search_requests = keep(target.web_search_requests ?? 0, serverTools.web_search_requests);
+    const searches = count(serverTools.web_search_requests);
+    const fetches = count(serverTools.web_fetch_requests);
+    if (searches !== undefined) target.web_search_requests = searches;
+    if (fetches !== undefined) target.web_fetch_requests = fetches;
   }
+  if (Array.isArray(usage.iterations)) target.iterations = usage.iterations.flatMap(iterationOf);
+}
+
+function cacheSplitOf(usage: Record<string, unknown>): { fiveMinute?: number; oneHour?: number } {
+  const split = usage.cache_creation;
+  if (!isRecord(split)) return {};
+  return { fiveMinute: count(split.ephemeral_5m_input_tokens), oneHour: count(split.ephemeral_1h_input_tokens) };
+}
+
+function iterationOf(value: unknown): IterationUsage[] {
+  if (!isRecord(value)) return [];
+  const split = cacheSplitOf(value);
+  return [
+    {
+      type: typeof value.type === 'string' ? value.type.slice(0, 64) : 'message',
+      ...(typeof value.model === 'string' && value.model && { model: value.model.slice(0, 200) }),
+      input_tokens: count(value.input_tokens) ?? 0,
+      output_tokens: count(value.output_tokens) ?? 0,
+      cache_creation_input_tokens: count(value.cache_creation_input_tokens) ?? 0,
+      cache_read_input_tokens: count(value.cache_read_input_tokens) ?? 0,
+      ...(split.fiveMinute !== undefined && { cache_creation_5m_input_tokens: split.fiveMinute }),
+      ...(split.oneHour !== undefined && { cache_creation_1h_input_tokens: split.oneHour }),
+    },
+  ];
 }
 
 export function usageFromMessage(message: unknown): TokenUsage {
@@ -251,15 +299,20 @@ function toApiUsage(usage: TokenUsage): Record<string, unknown> {
     output_tokens: usage.output_tokens,
     cache_creation_input_tokens: usage.cache_creation_input_tokens,
     cache_read_input_tokens: usage.cache_read_input_tokens,
+    ...(usage.iterations && { iterations: usage.iterations }),
   };
 }
 
 /** Tool names from a non-streaming response's content blocks. */
 export function toolNamesOf(message: unknown): string[] {
   if (!isRecord(message) || !Array.isArray(message.content)) return [];
-  return message.content.flatMap((block: unknown) =>
-    isRecord(block) && (block.type === 'tool_use' || block.type === 'server_tool_use') && typeof block.name === 'string'
-      ? [block.name]
-      : [],
+  return message.content.flatMap((block: unknown) => (isRecord(block) && isToolCall(block) ? [block.name] : []));
+}
+
+/** Client tools, server tools (web search, code execution, advisor…) and tools of MCP servers the API called. */
+function isToolCall(block: Record<string, unknown>): block is Record<string, unknown> & { name: string } {
+  return (
+    (block.type === 'tool_use' || block.type === 'server_tool_use' || block.type === 'mcp_tool_use') &&
+    typeof block.name === 'string'
   );
 }

@@ -31,6 +31,7 @@ export class StatusReporter {
     const ctx = this.context();
     const pause = ctx.settings.pause();
     const upstream = ctx.upstream.snapshot();
+    const store = ctx.requestLog.health();
     return {
       paused: pause.paused,
       paused_at: isoOrNull(pause.pausedAt),
@@ -38,6 +39,7 @@ export class StatusReporter {
       lan: ctx.lan.status(),
       today: this.cachedToday(ctx),
       budget_warnings: budgetWarnings(ctx),
+      store: { writable: store.writable, error: store.error, since: isoOrNull(store.since), pending: store.pending },
       upstream: {
         consecutive_failures: upstream.consecutiveFailures,
         last_error: upstream.lastError,

@@ -36,6 +36,13 @@ export interface AdmissionRequest {
   at: number;
   /** Resolves the price a model would be charged at now, for the worst-case reservation. */
   priceOf: (model: string) => PriceVersion;
+  /**
+   * Whether the store takes writes. While it does not, a request on a key with a budget is refused:
+   * its spend could not be recorded durably, and a budget whose spend is not recorded does not hold.
+   */
+  storeWritable: boolean;
+  /** Why the store does not take writes, for the refusal. */
+  storeError?: string | null;
 }
 
 interface Hold {
@@ -53,9 +60,23 @@ export interface Admission {
   body: Record<string, unknown> | null;
   removedTools: string[];
   holds: Hold[];
+  /** The request's worst case before calibration: booked if it is interrupted before any usage is seen. */
+  estimateMicros: number;
   rateLimits: RateLimitRule[];
   counted: boolean;
 }
+
+/**
+ * Holds are the worst case times a per-key factor learned from how far actual costs have gone past
+ * their worst case (server tools, compaction and advisor steps use more input than a body shows).
+ * A key with nothing settled in the last hour gets a cautious factor, so a first burst cannot overshoot
+ * on estimates nobody has checked yet; it relaxes to 1 once settled costs show the estimates hold.
+ */
+const UNCALIBRATED_HOLD_FACTOR = 2;
+const CALIBRATION_MARGIN = 1.25;
+const MAX_HOLD_FACTOR = 64;
+const CALIBRATION_WINDOW_MS = 60 * 60_000;
+const CALIBRATION_SAMPLES = 32;
 
 /** Claude Code retries a 429 for about 100 s; a limit freeing later than this should stop it at once. */
 const RETRY_WORTHWHILE_SECONDS = 60;
@@ -66,6 +87,8 @@ export class GovernanceLedger {
   private readonly inFlightByKey = new Map<string, number>();
   private readonly requestWindows = new Map<string, SlidingWindow>();
   private readonly tokenWindows = new Map<string, SlidingWindow>();
+  /** Per key, recent settled cost ÷ worst case, newest last. */
+  private readonly calibration = new Map<string, { at: number; ratio: number }[]>();
 
   constructor(
     private readonly db: Db,
@@ -120,7 +143,10 @@ export class GovernanceLedger {
           ? [
               {
                 label: `the ${attribution.providerConfig.provider} provider config of key "${key.name}"`,
-                policy: { allowed: attribution.providerConfig.allowedModels, denied: attribution.providerConfig.deniedModels },
+                policy: {
+                  allowed: attribution.providerConfig.allowedModels,
+                  denied: attribution.providerConfig.deniedModels,
+                },
               },
             ]
           : []),
@@ -150,12 +176,22 @@ export class GovernanceLedger {
 
     const base = { keyId: key.id, attribution, model, body, removedTools, rateLimits };
     // count_tokens is free and frequent: it never counts against limits or budgets.
-    if (request.endpoint !== 'messages') return { ...base, holds: [], counted: false };
+    if (request.endpoint !== 'messages') return { ...base, holds: [], estimateMicros: 0, counted: false };
 
+    if (budgetRules.length > 0 && !request.storeWritable) throw storeUnwritable(request.storeError ?? null);
     this.checkConcurrency(key);
     this.checkRateLimits(rateLimits, at);
 
-    const worstCase = model === null ? 0 : worstCaseMicros(request.priceOf(model), request.bodyBytes, request.maxTokens);
+    const estimateMicros =
+      model === null
+        ? 0
+        : worstCaseMicros(
+            request.priceOf(model),
+            request.bodyBytes,
+            request.maxTokens,
+            serverLoopOf(body ?? request.body),
+          );
+    const worstCase = Math.ceil(estimateMicros * this.holdFactor(key.id, at));
     const holds: Hold[] = [];
     for (const { rule, level: noun, ownerName } of budgetRules) {
       const level = `${noun} "${ownerName}"`;
@@ -200,12 +236,13 @@ export class GovernanceLedger {
     for (const hold of holds) this.hold(hold);
     for (const rule of rateLimits) this.requestWindow(rule)?.add(at, 1);
     this.inFlightByKey.set(key.id, (this.inFlightByKey.get(key.id) ?? 0) + 1);
-    return { ...base, holds, counted: true };
+    return { ...base, holds, estimateMicros, counted: true };
   }
 
   /**
-   * Releases an admission's holds and adds its actual cost to every budget it was admitted under, in
-   * one transaction. Call exactly once per admission, whatever happened to the request.
+   * Releases an admission's holds once its cost is in the store (the request log writes the cost and
+   * its charges to every budget with the row, in one transaction), counts its tokens against rate
+   * limits and learns from its actual cost. Call exactly once per admission, whatever happened to it.
    */
   settle(admission: Admission, costMicros: number, tokens: number, at: number): void {
     if (!admission.counted) return;
@@ -214,10 +251,8 @@ export class GovernanceLedger {
     if (current <= 1) this.inFlightByKey.delete(admission.keyId);
     else this.inFlightByKey.set(admission.keyId, current - 1);
     for (const rule of admission.rateLimits) this.tokenWindow(rule)?.add(at, tokens);
-    if (costMicros <= 0 || admission.holds.length === 0) return;
-    this.db.transaction(() => {
-      for (const hold of admission.holds) this.budgets.addSpend(hold.budgetId, hold.periodStart, costMicros);
-    })();
+    if (admission.estimateMicros > 0 && costMicros > 0)
+      this.learn(admission.keyId, costMicros / admission.estimateMicros, at);
   }
 
   // ---- views ----------------------------------------------------------------------------------
@@ -279,7 +314,10 @@ export class GovernanceLedger {
       ['virtual_key', { id: key.id, name: key.name }, 'virtual key'],
       [
         'provider_config',
-        attribution.providerConfig && { id: String(attribution.providerConfig.id), name: attribution.providerConfig.provider },
+        attribution.providerConfig && {
+          id: String(attribution.providerConfig.id),
+          name: attribution.providerConfig.provider,
+        },
         'provider config',
       ],
     ];
@@ -303,7 +341,11 @@ export class GovernanceLedger {
     if (userHeader) {
       const named = this.organisation.get('user', userHeader) ?? this.findUser(userHeader);
       if (!named) {
-        throw new GatewayError(400, 'invalid_request_error', `x-tollgate-user names "${userHeader}", which is not a Tollgate user.`);
+        throw new GatewayError(
+          400,
+          'invalid_request_error',
+          `x-tollgate-user names "${userHeader}", which is not a Tollgate user.`,
+        );
       }
       if (user && user.id !== named.id) {
         throw new GatewayError(
@@ -324,10 +366,26 @@ export class GovernanceLedger {
 
   // ---- internals ------------------------------------------------------------------------------
 
+  private holdFactor(keyId: string, at: number): number {
+    const recent = (this.calibration.get(keyId) ?? []).filter((sample) => sample.at > at - CALIBRATION_WINDOW_MS);
+    if (recent.length === 0) return UNCALIBRATED_HOLD_FACTOR;
+    const worst = Math.max(...recent.map((sample) => sample.ratio));
+    return Math.min(MAX_HOLD_FACTOR, Math.max(1, worst * CALIBRATION_MARGIN));
+  }
+
+  private learn(keyId: string, ratio: number, at: number): void {
+    const samples = this.calibration.get(keyId) ?? [];
+    samples.push({ at, ratio });
+    if (samples.length > CALIBRATION_SAMPLES) samples.shift();
+    this.calibration.set(keyId, samples);
+  }
+
   private findUser(nameOrEmail: string): OrgEntity | null {
     const wanted = nameOrEmail.toLowerCase();
     return (
-      this.organisation.all('user').find((user) => user.email?.toLowerCase() === wanted || user.name.toLowerCase() === wanted) ?? null
+      this.organisation
+        .all('user')
+        .find((user) => user.email?.toLowerCase() === wanted || user.name.toLowerCase() === wanted) ?? null
     );
   }
 
@@ -406,7 +464,14 @@ export class GovernanceLedger {
   }
 
   private tokenWindow(rule: RateLimitRule, at?: number): SlidingWindow | null {
-    return this.window(this.tokenWindows, rule, rule.tokenMaxLimit, rule.tokenResetDuration, at, (entry) => entry.tokens);
+    return this.window(
+      this.tokenWindows,
+      rule,
+      rule.tokenMaxLimit,
+      rule.tokenResetDuration,
+      at,
+      (entry) => entry.tokens,
+    );
   }
 
   private window(
@@ -430,6 +495,43 @@ export class GovernanceLedger {
   }
 }
 
+/** Server tools (web search and fetch, code execution, tool search, an advisor), MCP servers or compaction:
+ * the API then loops on its side, re-reading the conversation as it grows. */
+export function serverLoopOf(body: Record<string, unknown> | null): { steps: number } | null {
+  if (!body) return null;
+  const tools = Array.isArray(body.tools) ? (body.tools as unknown[]) : [];
+  let declared = false;
+  let maxUses = 0;
+  for (const tool of tools) {
+    if (typeof tool !== 'object' || tool === null) continue;
+    const { type, max_uses: uses } = tool as { type?: unknown; max_uses?: unknown };
+    if (typeof type !== 'string' || !SERVER_TOOL_TYPE.test(type)) continue;
+    declared = true;
+    maxUses = typeof uses === 'number' && uses > 0 && maxUses !== Infinity ? maxUses + uses : Infinity;
+  }
+  const mcp = Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0;
+  const compaction = typeof body.context_management === 'object' && body.context_management !== null;
+  if (!declared && !mcp && !compaction) return null;
+  return {
+    steps: mcp || compaction || maxUses === 0 ? SERVER_LOOP_MAX_STEPS : Math.min(SERVER_LOOP_MAX_STEPS, maxUses),
+  };
+}
+
+const SERVER_TOOL_TYPE = /^(web_search|web_fetch|code_execution|tool_search_tool|advisor)/;
+/** The API pauses a server-tool loop (stop_reason pause_turn) after this many steps. */
+const SERVER_LOOP_MAX_STEPS = 10;
+
+export function storeUnwritable(cause: string | null): GatewayError {
+  return new GatewayError(
+    503,
+    'api_error',
+    `Tollgate cannot write to its store${cause ? ` (${cause})` : ''}, so it cannot record what this request would spend; ` +
+      'requests on keys with a budget are refused until it can. Tell your Tollgate admin (free disk space on the gateway machine).',
+    { 'x-should-retry': 'false' },
+    'store_unwritable',
+  );
+}
+
 /** Fail closed: a request is never waved through because its limits could not be read. */
 function governanceUnavailable(): GatewayError {
   return new GatewayError(
@@ -448,7 +550,7 @@ function conversationUsesTools(body: Record<string, unknown>): boolean {
       typeof message === 'object' &&
       message !== null &&
       Array.isArray((message as { content?: unknown }).content) &&
-      ((message as { content: unknown[] }).content).some(
+      (message as { content: unknown[] }).content.some(
         (block) =>
           typeof block === 'object' &&
           block !== null &&
@@ -480,7 +582,14 @@ function durationMs(duration: string): number {
 function describeDuration(rule: BudgetRule): string {
   const parsed = parseResetDuration(rule.resetDuration);
   if (!parsed) return rule.resetDuration;
-  const names: Record<'m' | 'h' | 'd' | 'w' | 'M' | 'Y', string> = { m: 'minute', h: 'hour', d: 'day', w: 'week', M: 'month', Y: 'year' };
+  const names: Record<'m' | 'h' | 'd' | 'w' | 'M' | 'Y', string> = {
+    m: 'minute',
+    h: 'hour',
+    d: 'day',
+    w: 'week',
+    M: 'month',
+    Y: 'year',
+  };
   const noun = names[parsed.unit];
   const span = parsed.count === 1 ? noun : `${parsed.count} ${noun}s`;
   return rule.calendarAligned ? `${span} (${rule.timeZone})` : span;

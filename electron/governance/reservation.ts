@@ -15,20 +15,38 @@ export function estimatePromptTokens(bodyBytes: number): number {
   return Math.ceil(Math.max(0, bodyBytes) / BODY_BYTES_PER_TOKEN);
 }
 
+/** What one server-tool step adds to the conversation it re-reads: recorded searches added about 7k tokens each. */
+export const SERVER_STEP_GROWTH_TOKENS = 10_000;
+
 /**
  * Worst-case cost in micro-dollars of a request before it runs. Every estimated prompt token is priced at
  * the dearer of the input and 1-hour cache-write rates (the client may ask for either), plus max_tokens
- * at the output rate, all in the price band the estimated prompt falls in. Rounded up. Server-side tool
- * fees (web search) are not known in advance and are left to settlement.
+ * at the output rate, all in the price band the estimated prompt falls in. When the request declares
+ * server tools (or MCP servers, or compaction) the API loops on its side, each step re-reading the
+ * conversation grown by the step before, so `steps` steps add (steps − 1) re-reads of the body plus the
+ * growth, at the input rate. Rounded up. Server-side tool fees (web search) are left to settlement.
  */
-export function worstCaseMicros(version: PriceVersion, bodyBytes: number, maxTokens: number | undefined): number {
+export function worstCaseMicros(
+  version: PriceVersion,
+  bodyBytes: number,
+  maxTokens: number | undefined,
+  serverLoop: { steps: number } | null = null,
+): number {
   const promptTokens = estimatePromptTokens(bodyBytes);
   const outputTokens =
     maxTokens !== undefined && Number.isFinite(maxTokens) && maxTokens >= 0
       ? Math.ceil(maxTokens)
       : DEFAULT_MAX_TOKENS_ESTIMATE;
+  const steps = Math.max(1, serverLoop?.steps ?? 1);
+  const loopTokens = (steps - 1) * promptTokens + (SERVER_STEP_GROWTH_TOKENS * steps * (steps + 1)) / 2;
   const rates = ratesFor(version, { ...emptyUsage(), input_tokens: promptTokens });
-  const perMillion = promptTokens * Math.max(rates.input, rates.cache_write_1h) + outputTokens * rates.output;
+  const loopRates = serverLoop
+    ? ratesFor(version, { ...emptyUsage(), input_tokens: promptTokens + steps * SERVER_STEP_GROWTH_TOKENS })
+    : rates;
+  const perMillion =
+    promptTokens * Math.max(rates.input, rates.cache_write_1h) +
+    outputTokens * rates.output +
+    (serverLoop ? loopTokens * loopRates.input : 0);
   return Math.ceil(perMillion / TOKENS_PER_RATE_UNIT);
 }
 

@@ -36,6 +36,25 @@ export interface TokenUsage {
   cache_creation_5m_input_tokens?: number;
   cache_creation_1h_input_tokens?: number;
   web_search_requests?: number;
+  /** Web fetches carry no fee of their own (their content is billed as input tokens); counted for the log. */
+  web_fetch_requests?: number;
+  /**
+   * The sampling steps behind the top-level figures, when the API reports them (compaction, advisor).
+   * The top-level usage then covers only the `message` steps; the bill is every step at its own model.
+   */
+  iterations?: IterationUsage[];
+}
+
+export interface IterationUsage {
+  type: string;
+  /** The model this step ran on; absent means the response's model. */
+  model?: string;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_5m_input_tokens?: number;
+  cache_creation_1h_input_tokens?: number;
 }
 
 export const emptyUsage = (): TokenUsage => ({
@@ -54,11 +73,13 @@ const TOKENS_PER_RATE_UNIT = 1_000_000;
 export const usdToMicros = (usd: number): number => Math.round(usd * MICROS_PER_USD);
 export const microsToUsd = (micros: number): number => micros / MICROS_PER_USD;
 
-export function promptTokens(usage: TokenUsage): number {
+type PromptUsage = Pick<TokenUsage, 'input_tokens' | 'cache_read_input_tokens' | 'cache_creation_input_tokens'>;
+
+export function promptTokens(usage: PromptUsage): number {
   return usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens;
 }
 
-export function ratesFor(version: PriceVersion, usage: TokenUsage): Rates {
+export function ratesFor(version: PriceVersion, usage: PromptUsage): Rates {
   const prompt = promptTokens(usage);
   let chosen: Rates = version.rates;
   let threshold = -1;
@@ -71,25 +92,44 @@ export function ratesFor(version: PriceVersion, usage: TokenUsage): Rates {
   return chosen;
 }
 
-/** Splits cache writes by TTL; without a split from the API, all of them are charged as 5-minute writes. */
-export function cacheWriteSplit(usage: TokenUsage): { fiveMinute: number; oneHour: number } {
-  const fiveMinute = usage.cache_creation_5m_input_tokens;
-  const oneHour = usage.cache_creation_1h_input_tokens;
-  if (fiveMinute === undefined && oneHour === undefined) {
-    return { fiveMinute: usage.cache_creation_input_tokens, oneHour: 0 };
-  }
-  return { fiveMinute: fiveMinute ?? 0, oneHour: oneHour ?? 0 };
+type CacheWrites = Pick<
+  TokenUsage,
+  'cache_creation_input_tokens' | 'cache_creation_5m_input_tokens' | 'cache_creation_1h_input_tokens'
+>;
+
+/**
+ * Splits cache writes by TTL. 5 minutes is the API's default, so writes the split does not cover (no split
+ * at all, or a final total that grew past the split message_start gave) are 5-minute writes, never free.
+ */
+export function cacheWriteSplit(usage: CacheWrites): { fiveMinute: number; oneHour: number } {
+  const oneHour = Math.min(usage.cache_creation_1h_input_tokens ?? 0, usage.cache_creation_input_tokens);
+  return { fiveMinute: usage.cache_creation_input_tokens - oneHour, oneHour };
 }
 
-export function costMicros(version: PriceVersion, usage: TokenUsage): number {
+/**
+ * The token cost of one sampling step in micro-dollars times a million: exact, so that several steps
+ * can be added before the one rounding.
+ */
+export function tokenCostUnits(version: PriceVersion, usage: TokenUsage | IterationUsage): number {
   const rates = ratesFor(version, usage);
   const writes = cacheWriteSplit(usage);
-  const tokenCost =
+  return (
     usage.input_tokens * rates.input +
     usage.output_tokens * rates.output +
     writes.fiveMinute * rates.cache_write_5m +
     writes.oneHour * rates.cache_write_1h +
-    usage.cache_read_input_tokens * rates.cache_read;
-  const searches = (usage.web_search_requests ?? 0) * WEB_SEARCH_MICROS_PER_REQUEST;
-  return Math.round(tokenCost / TOKENS_PER_RATE_UNIT) + searches;
+    usage.cache_read_input_tokens * rates.cache_read
+  );
+}
+
+export const unitsToMicros = (units: number): number => Math.round(units / TOKENS_PER_RATE_UNIT);
+
+/** Server-side tool fees of a request: web search per search; web fetch has no fee of its own. */
+export function serverToolMicros(usage: TokenUsage): number {
+  return (usage.web_search_requests ?? 0) * WEB_SEARCH_MICROS_PER_REQUEST;
+}
+
+/** The cost of a request's top-level usage at one price (ignores iterations: see pricing/bill.ts). */
+export function costMicros(version: PriceVersion, usage: TokenUsage): number {
+  return unitsToMicros(tokenCostUnits(version, usage)) + serverToolMicros(usage);
 }

@@ -1,8 +1,14 @@
-// The request log: one row per request, blocked or not. Rows are queued by the hot path and written in
-// batches, one transaction each, off the request's critical path; close() drains the queue so a
-// clean shutdown loses nothing.
-import type { LogEntry, LogQuery, LogStatus } from '../../shared/schemas.js';
-import { microsToUsd, type TokenUsage } from '../pricing/cost.js';
+// The request log and the spend it settles: one row per request, blocked or not, written in the same
+// transaction as the charges of its cost to every budget it was admitted under, so spend and its row
+// are one fact. The hot path queues its writes; they are group-committed (every write queued in one
+// turn of the event loop, one transaction) and each caller can await its own commit, which the proxy
+// does before the client sees the end of the answer. Admission traces go through the same journal:
+// a trace still on disk at start-up is a request that was in flight when the gateway died, and
+// recoverInterrupted() turns it into an `interrupted` row charged to its budgets.
+// When the store cannot write (a full disk), every write stays queued, health() says so, and a retry
+// each second writes them all once space frees; close() drains the queue so a clean shutdown loses nothing.
+import type { LogEntry, LogQuery, LogStatus, ModelUsage } from '../../shared/schemas.js';
+import { cacheWriteSplit, emptyUsage, microsToUsd, type TokenUsage } from '../pricing/cost.js';
 import { priceVersionLabel } from '../pricing/price-book.js';
 import type { ContentStore } from './content-store.js';
 import type { Db } from './database.js';
@@ -42,9 +48,51 @@ export interface LogRecord {
   refusal_reason: string | null;
   requested_model: string | null;
   removed_tools: string[];
+  /** Per-model usage and cost when usage.iterations was priced step by step. */
+  usage_by_model: ModelUsage[];
   /** Present when content capture applies: the raw and parsed request body, and the response message. */
   content?: { request: { body: Buffer; parsed: unknown } | null; response: unknown };
 }
+
+/** One budget period a request's cost lands on. */
+export interface Charge {
+  budgetId: string;
+  periodStart: number;
+}
+
+/** What is known of a forwarded request when it is admitted: enough to book it if the gateway dies. */
+export interface AdmissionTrace {
+  record: Omit<LogRecord, 'content'>;
+  charges: Charge[];
+  /** The reservation's worst case, booked when no usage was ever seen. */
+  estimateMicros: number;
+}
+
+/** Prices a usage for recovery: the same bill the proxy applies. */
+export type PriceUsage = (
+  model: string,
+  usage: TokenUsage,
+  at: number,
+) => { costMicros: number; priceId: number | null; byModel: ModelUsage[] };
+
+export interface StoreHealth {
+  writable: boolean;
+  error: string | null;
+  since: number | null;
+  /** Writes queued in memory. */
+  pending: number;
+}
+
+type JournalEntry =
+  | {
+      kind: 'row';
+      record: LogRecord;
+      charges: readonly Charge[];
+      traced: boolean;
+      done?: ((durable: boolean) => void) | undefined;
+    }
+  | { kind: 'trace'; trace: AdmissionTrace; done?: ((durable: boolean) => void) | undefined }
+  | { kind: 'usage'; requestId: string; usage: TokenUsage };
 
 interface LogRow {
   id: number;
@@ -86,6 +134,9 @@ interface LogRow {
   refusal_reason: string | null;
   requested_model: string | null;
   removed_tools: string | null;
+  usage_by_model: string | null;
+  web_search_requests: number;
+  web_fetch_requests: number;
   price_model: string | null;
   price_source: 'builtin' | 'override' | null;
   price_effective_from: number | null;
@@ -145,10 +196,19 @@ export const SPEND_SLOT_MS = 15 * 60_000;
 export interface RequestLogOptions {
   /** Flush when this many rows are queued… */
   batchSize?: number;
-  /** …or this long after the first queued row. */
+  /** …or this long after the first queued row; 0 (the default) commits at the end of the event-loop turn. */
   flushDelayMs?: number;
+  /** Called when a write first fails (the store has become unwritable), not on every retry. */
   onFlushError?: (error: unknown) => void;
+  /** Called when writes succeed again after failing. */
+  onRecovered?: (written: number) => void;
+  /** How soon a failed write is tried again. */
+  retryDelayMs?: number;
 }
+
+const INTERRUPTED_MESSAGE =
+  'Tollgate stopped (a crash or forced exit) while this request was in flight. It is booked at the usage seen ' +
+  'before the stop, or at its reservation when none was seen.';
 
 /**
  * Refusals per key and reason among rows (afterId, lastId]. Walks the rowid range: the unary + keeps
@@ -169,8 +229,16 @@ const SELECT_ENTRY = `
   FROM request_logs l LEFT JOIN prices p ON p.id = l.price_id`;
 
 export class RequestLog {
-  private queue: LogRecord[] = [];
+  private queue: JournalEntry[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private failure: { error: string; since: number } | null = null;
+  private readonly insertCharge;
+  private readonly addSpend;
+  private readonly insertTrace;
+  private readonly updateTraceUsage;
+  private readonly deleteTrace;
+  private readonly allTraces;
   private readonly insert;
   private readonly touchKey;
   private readonly byId;
@@ -194,18 +262,39 @@ export class RequestLog {
     private readonly options: RequestLogOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 256;
-    this.flushDelayMs = options.flushDelayMs ?? 20;
+    this.flushDelayMs = options.flushDelayMs ?? 0;
+    // A charge to a budget deleted while its request ran is dropped rather than failing the whole batch.
+    this.insertCharge = db.prepare(
+      `INSERT INTO budget_charges (budget_id, period_start, request_id, micros)
+       SELECT @budget_id, @period_start, @request_id, @micros WHERE EXISTS (SELECT 1 FROM budgets WHERE id = @budget_id)
+       ON CONFLICT (budget_id, period_start, request_id) DO UPDATE SET micros = micros + excluded.micros`,
+    );
+    this.addSpend = db.prepare(
+      `INSERT INTO budget_spend (budget_id, period_start, spent_micros)
+       SELECT @budget_id, @period_start, @micros WHERE EXISTS (SELECT 1 FROM budgets WHERE id = @budget_id)
+       ON CONFLICT (budget_id, period_start) DO UPDATE SET spent_micros = spent_micros + excluded.spent_micros`,
+    );
+    this.insertTrace = db.prepare(
+      'INSERT OR REPLACE INTO admissions (request_id, created_at, record, usage) VALUES (?, ?, ?, NULL)',
+    );
+    this.updateTraceUsage = db.prepare('UPDATE admissions SET usage = ? WHERE request_id = ?');
+    this.deleteTrace = db.prepare('DELETE FROM admissions WHERE request_id = ?');
+    this.allTraces = db.prepare<[], { request_id: string; created_at: number; record: string; usage: string | null }>(
+      'SELECT * FROM admissions ORDER BY created_at',
+    );
     this.insert = db.prepare(
       `INSERT INTO request_logs (request_id, created_at, virtual_key_id, virtual_key_name, session_id, client, method, path,
          endpoint, model, provider, status, status_code, error_type, error_message, stream, input_tokens, output_tokens,
          cache_creation_tokens, cache_creation_5m_tokens, cache_creation_1h_tokens, cache_read_tokens, cost_micros,
          cost_estimated, price_id, latency_ms, ttfb_ms, stop_reason, tool_names, request_bytes, response_bytes, upstream_request_id,
-         user_id, team_id, customer_id, refusal_reason, requested_model, removed_tools)
+         user_id, team_id, customer_id, refusal_reason, requested_model, removed_tools, usage_by_model,
+         web_search_requests, web_fetch_requests)
        VALUES (@request_id, @created_at, @virtual_key_id, @virtual_key_name, @session_id, @client, @method, @path,
          @endpoint, @model, @provider, @status, @status_code, @error_type, @error_message, @stream, @input_tokens, @output_tokens,
          @cache_creation_tokens, @cache_creation_5m_tokens, @cache_creation_1h_tokens, @cache_read_tokens, @cost_micros,
          @cost_estimated, @price_id, @latency_ms, @ttfb_ms, @stop_reason, @tool_names, @request_bytes, @response_bytes, @upstream_request_id,
-         @user_id, @team_id, @customer_id, @refusal_reason, @requested_model, @removed_tools)`,
+         @user_id, @team_id, @customer_id, @refusal_reason, @requested_model, @removed_tools, @usage_by_model,
+         @web_search_requests, @web_fetch_requests)`,
     );
     this.touchKey = db.prepare('UPDATE virtual_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?');
     this.byId = db.prepare<[number], LogRow>(`${SELECT_ENTRY} WHERE l.id = ?`);
@@ -291,34 +380,74 @@ export class RequestLog {
     this.spendSlots = { team: slotsBy('team_id'), key: slotsBy('virtual_key_id'), model: slotsBy('model') };
   }
 
-  /** Queues a row; it reaches the database within flushDelayMs, or at once when the batch is full. */
-  append(record: LogRecord): void {
-    this.queue.push(record);
-    if (this.queue.length >= this.batchSize) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.flushDelayMs);
+  /**
+   * Queues a request's row and the charges of its cost to its budgets (and, when it was traced at
+   * admission, the removal of that trace): one transaction. Resolves true once committed, false when
+   * the store could not write it; it then stays queued and is written when the store recovers.
+   */
+  append(record: LogRecord, charges: readonly Charge[] = [], traced = false): Promise<boolean> {
+    return new Promise((done) => this.enqueue({ kind: 'row', record, charges, traced, done }));
+  }
+
+  /** Queues a row nobody waits for (generated history, tests). */
+  appendQuietly(record: LogRecord, charges: readonly Charge[] = []): void {
+    this.enqueue({ kind: 'row', record, charges, traced: false });
+  }
+
+  /** Writes the trace of a request about to be forwarded. Resolves true once it is on disk. */
+  trace(trace: AdmissionTrace): Promise<boolean> {
+    return new Promise((done) => this.enqueue({ kind: 'trace', trace, done }));
+  }
+
+  /** Notes the usage a traced request's stream has reported so far; written with the next commit, awaited by nobody. */
+  noteUsage(requestId: string, usage: TokenUsage): void {
+    const last = this.queue.at(-1);
+    if (last?.kind === 'usage' && last.requestId === requestId) last.usage = { ...usage };
+    else this.enqueue({ kind: 'usage', requestId, usage: { ...usage } });
   }
 
   get pending(): number {
     return this.queue.length;
   }
 
-  /** Writes every queued row in one transaction. Synchronous, so it is safe at exit. */
+  health(): StoreHealth {
+    return {
+      writable: this.failure === null,
+      error: this.failure?.error ?? null,
+      since: this.failure?.since ?? null,
+      pending: this.queue.length,
+    };
+  }
+
+  /** Writes everything queued in one transaction. Synchronous, so it is safe at exit. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
     try {
       this.writeBatch(batch);
     } catch (error) {
-      // Keep the rows: the next flush retries them rather than dropping usage on a transient error.
+      // Keep everything: the retry writes it rather than dropping spend on a full disk or a passing error.
       // The rollback also undid any content blobs, so the content store must not trust its cache.
       this.content.forgetStored();
       this.queue = batch.concat(this.queue);
-      this.timer ??= setTimeout(() => this.flush(), 1000);
-      this.options.onFlushError?.(error);
+      if (this.failure === null) {
+        this.failure = { error: describeWriteError(error), since: Date.now() };
+        this.options.onFlushError?.(error);
+      }
+      this.timer ??= setTimeout(() => this.flush(), this.options.retryDelayMs ?? 1000);
+      for (const entry of batch) settleWaiter(entry, false);
+      return;
     }
+    if (this.failure !== null) {
+      this.failure = null;
+      this.options.onRecovered?.(batch.length);
+    }
+    for (const entry of batch) settleWaiter(entry, true);
   }
 
   close(): void {
@@ -327,10 +456,65 @@ export class RequestLog {
     this.timer = null;
   }
 
-  private writeBatch(batch: readonly LogRecord[]): void {
+  /**
+   * Books every request whose admission trace outlived its gateway as an `interrupted` row charged to
+   * its budgets: at the usage its stream had reported, else at its reservation, either way flagged as
+   * an estimate. Call at start-up, before serving. Returns the rows written.
+   */
+  recoverInterrupted(price: PriceUsage, now: number): number {
+    this.flush();
+    const traces = this.allTraces.all();
+    if (traces.length === 0) return 0;
+    const batch: JournalEntry[] = traces.map((row) => {
+      const trace = JSON.parse(row.record) as AdmissionTrace;
+      const usage = row.usage === null ? null : (JSON.parse(row.usage) as TokenUsage);
+      const model = trace.record.model ?? trace.record.requested_model;
+      const bill = usage && model ? price(model, usage, trace.record.created_at) : null;
+      const record: LogRecord = {
+        ...trace.record,
+        status: 'interrupted',
+        status_code: 0,
+        error_type: 'gateway_interrupted',
+        error_message: INTERRUPTED_MESSAGE,
+        usage: usage ?? emptyUsage(),
+        cost_micros: bill ? bill.costMicros : trace.estimateMicros,
+        cost_estimated: true,
+        price_id: bill?.priceId ?? trace.record.price_id,
+        usage_by_model: bill?.byModel ?? [],
+        latency_ms: Math.max(0, now - trace.record.created_at),
+      };
+      return { kind: 'row', record, charges: trace.charges, traced: true };
+    });
+    this.writeBatch(batch);
+    return batch.length;
+  }
+
+  private enqueue(entry: JournalEntry): void {
+    this.queue.push(entry);
+    if (this.failure !== null) {
+      // Nothing is durable until the retry timer gets it written: whoever waits is told so now.
+      settleWaiter(entry, false);
+      return;
+    }
+    if (this.queue.length >= this.batchSize) this.flush();
+    else if (this.flushDelayMs === 0) this.immediate ??= setImmediate(() => this.flush());
+    else this.timer ??= setTimeout(() => this.flush(), this.flushDelayMs);
+  }
+
+  private writeBatch(batch: readonly JournalEntry[]): void {
     this.db.transaction(() => {
       const lastUse = new Map<string, number>();
-      for (const record of batch) {
+      for (const entry of batch) {
+        if (entry.kind === 'trace') {
+          const { record } = entry.trace;
+          this.insertTrace.run(record.request_id, record.created_at, JSON.stringify(entry.trace));
+          continue;
+        }
+        if (entry.kind === 'usage') {
+          this.updateTraceUsage.run(JSON.stringify(entry.usage), entry.requestId);
+          continue;
+        }
+        const { record } = entry;
         const { lastInsertRowid } = this.insert.run(toRow(record));
         if (record.content) {
           this.content.save(
@@ -341,6 +525,19 @@ export class RequestLog {
             record.session_id ?? record.virtual_key_id,
           );
         }
+        if (record.cost_micros !== 0) {
+          for (const charge of entry.charges) {
+            const values = {
+              budget_id: charge.budgetId,
+              period_start: charge.periodStart,
+              request_id: record.request_id,
+              micros: record.cost_micros,
+            };
+            this.insertCharge.run(values);
+            this.addSpend.run(values);
+          }
+        }
+        if (entry.traced) this.deleteTrace.run(record.request_id);
         if (record.virtual_key_id !== null) {
           lastUse.set(record.virtual_key_id, Math.max(lastUse.get(record.virtual_key_id) ?? 0, record.created_at));
         }
@@ -530,6 +727,7 @@ export class RequestLog {
 
 function toRow(record: LogRecord): Record<string, string | number | null> {
   const { usage } = record;
+  const writes = cacheWriteSplit(usage);
   return {
     request_id: record.request_id,
     created_at: record.created_at,
@@ -550,8 +748,8 @@ function toRow(record: LogRecord): Record<string, string | number | null> {
     input_tokens: usage.input_tokens,
     output_tokens: usage.output_tokens,
     cache_creation_tokens: usage.cache_creation_input_tokens,
-    cache_creation_5m_tokens: usage.cache_creation_5m_input_tokens ?? usage.cache_creation_input_tokens,
-    cache_creation_1h_tokens: usage.cache_creation_1h_input_tokens ?? 0,
+    cache_creation_5m_tokens: writes.fiveMinute,
+    cache_creation_1h_tokens: writes.oneHour,
     cache_read_tokens: usage.cache_read_input_tokens,
     cost_micros: record.cost_micros,
     cost_estimated: record.cost_estimated ? 1 : 0,
@@ -569,6 +767,9 @@ function toRow(record: LogRecord): Record<string, string | number | null> {
     refusal_reason: record.refusal_reason,
     requested_model: record.requested_model,
     removed_tools: record.removed_tools.length ? JSON.stringify(record.removed_tools) : null,
+    usage_by_model: record.usage_by_model.length ? JSON.stringify(record.usage_by_model) : null,
+    web_search_requests: usage.web_search_requests ?? 0,
+    web_fetch_requests: usage.web_fetch_requests ?? 0,
   };
 }
 
@@ -598,6 +799,9 @@ function toEntry(row: LogRow): LogEntry {
     cache_creation_5m_input_tokens: row.cache_creation_5m_tokens,
     cache_creation_1h_input_tokens: row.cache_creation_1h_tokens,
     cache_read_input_tokens: row.cache_read_tokens,
+    web_search_requests: row.web_search_requests,
+    web_fetch_requests: row.web_fetch_requests,
+    usage_by_model: row.usage_by_model ? (JSON.parse(row.usage_by_model) as ModelUsage[]) : [],
     cost: microsToUsd(row.cost_micros),
     cost_micros: row.cost_micros,
     cost_estimated: row.cost_estimated === 1,
@@ -659,4 +863,19 @@ function decodeCursor(cursor: string): { createdAt: number; id: number } {
     throw new RangeError(`cursor "${cursor}" is not one this API returned; pass next_cursor from the previous page`);
   }
   return { createdAt, id };
+}
+
+function settleWaiter(entry: JournalEntry, durable: boolean): void {
+  if (entry.kind === 'usage') return;
+  const done = entry.done;
+  if (!done) return;
+  entry.done = undefined; // a retry after a failure has nobody left to tell
+  done(durable);
+}
+
+/** "SQLITE_FULL: database or disk is full": the code says what happened, the message says it to a person. */
+function describeWriteError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message;
 }

@@ -666,7 +666,7 @@ describe('exporting the log', () => {
     // Written through the request log itself: 2,500 rows, a second apart.
     const { requestLog } = gw.gateway.context;
     for (let i = 0; i < 2_500; i++) {
-      requestLog.append({
+      requestLog.appendQuietly({
         ...templateRecord(template),
         request_id: `req_bulk_${i}`,
         created_at: Date.parse('2026-11-19T00:00:00Z') + i * 1_000,
@@ -736,6 +736,7 @@ function templateRecord(entry: LogEntry) {
     refusal_reason: null,
     requested_model: null,
     removed_tools: [],
+    usage_by_model: [],
   };
 }
 

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RouteResponse } from '../../shared/contract.js';
-import type { Budget, LogEntry } from '../../shared/schemas.js';
+import type { Budget, GatewayStatus, LogEntry } from '../../shared/schemas.js';
 import { ManualClock } from '../support/clock.js';
 import { startTestGateway, UPSTREAM_API_KEY, type TestGateway } from '../support/gateway.js';
 import type { RecordedRequest, StandInOptions } from '../support/upstream.js';
@@ -93,6 +93,17 @@ async function logRowsUntil(keyId: string, predicate: (rows: LogEntry[]) => bool
     if (Date.now() > deadline)
       throw new Error(`log rows never matched: ${JSON.stringify(rows.map((row) => row.status))}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Polls the gateway's status until `predicate` holds. */
+async function statusUntil(predicate: (status: GatewayStatus) => boolean): Promise<GatewayStatus> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const status = await admin<GatewayStatus>('GET', '/api/gateway/status');
+    if (predicate(status)) return status;
+    if (Date.now() > deadline) throw new Error(`status never matched: ${JSON.stringify(status.store)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -788,7 +799,7 @@ describe('failing closed', () => {
     },
   );
 
-  it('still logs a request whose cost cannot be added to its budget when it ends', async () => {
+  it('holds a request whose spend cannot be written with its row, refuses budgeted keys meanwhile, and writes both once it can', async () => {
     await start();
     const key = await createKey({ budget: { max_limit: 10, reset_duration: '1d' } });
     gateway().upstream.enqueue({
@@ -802,14 +813,36 @@ describe('failing closed', () => {
       { signal: hangUp.signal },
     );
 
+    // Writes of spend fail from here on, as they do on a full disk; reads still work.
     withRawDatabase((db) => {
-      db.pragma('foreign_keys = OFF');
-      db.exec('DROP TABLE budget_spend');
+      db.exec(`CREATE TRIGGER refuse_spend BEFORE INSERT ON budget_spend
+               BEGIN SELECT RAISE(ABORT, 'no room for budget_spend (a full disk, simulated)'); END`);
     });
     hangUp.abort();
     await drain(stream);
 
-    const rows = await logRowsUntil(key.id, (found) => found.length > 0);
-    expect(rows[0]).toMatchObject({ status: 'aborted', virtual_key_id: key.id });
+    // Spend and its row are one fact: neither is written, both wait in memory, and the gateway says so.
+    const unwritable = await statusUntil((status) => !status.store.writable);
+    expect(unwritable.store.pending).toBeGreaterThanOrEqual(1);
+    expect(unwritable.store.error).toContain('budget_spend');
+    expect(await logRows(key.id)).toEqual([]);
+    const refusal = await refusedCall(sdk(key.value, { maxRetries: 0 }));
+    expect(refusal.status).toBe(503);
+    expect(refusal.type).toBe('api_error');
+    expect(refusal.apiMessage).toContain('cannot write to its store');
+    expect(refusal.headers?.get('x-should-retry')).toBe('false');
+
+    withRawDatabase((db) => db.exec('DROP TRIGGER refuse_spend'));
+    await statusUntil((status) => status.store.writable && status.store.pending === 0);
+    const rows = await logRowsUntil(key.id, (found) => found.length === 2);
+    const aborted = rows.find((row) => row.status === 'aborted');
+    expect(aborted).toMatchObject({ virtual_key_id: key.id });
+    expect(rows.find((row) => row.status === 'blocked')).toMatchObject({
+      refusal_reason: 'store_unwritable',
+      status_code: 503,
+    });
+    const [budget] = await keyBudgets(key.id);
+    expect(Math.round((budget?.current_usage ?? Number.NaN) * 1e6)).toBe(aborted?.cost_micros);
+    expect(aborted?.cost_micros).toBeGreaterThan(0);
   });
 });

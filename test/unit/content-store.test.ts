@@ -99,6 +99,7 @@ function recordFields(partial: Omit<Partial<LogRecord>, 'content'>): Omit<LogRec
     refusal_reason: null,
     requested_model: null,
     removed_tools: [],
+    usage_by_model: [],
     ...partial,
   };
 }
@@ -175,7 +176,7 @@ describe('content capture for a conversation', () => {
   const pairs = Array.from({ length: TURNS }, (_, i) => ({ request: requestFor(i + 1), response: responseFor(i + 1) }));
 
   beforeEach(() => {
-    for (const pair of pairs) log.append(record({ content: pair }));
+    for (const pair of pairs) log.appendQuietly(record({ content: pair }));
     log.flush();
   });
 
@@ -200,7 +201,7 @@ describe('content capture for a conversation', () => {
   });
 
   it('keeps a request body that is not a JSON object whole', () => {
-    log.append(record({ content: { request: ['not', 'an', 'object'], response: null } }));
+    log.appendQuietly(record({ content: { request: ['not', 'an', 'object'], response: null } }));
     log.flush();
     const newest = log.query({ limit: 1 }).logs[0];
     expect(newest).toBeDefined();
@@ -208,7 +209,7 @@ describe('content capture for a conversation', () => {
   });
 
   it('answers null content for a row captured without content', () => {
-    log.append(record());
+    log.appendQuietly(record());
     log.flush();
     const newest = log.query({ limit: 1 }).logs[0];
     expect(newest?.has_content).toBe(false);
@@ -220,14 +221,14 @@ describe('retention', () => {
   it('deletes rows older than the window and the content only they used, keeping content newer rows share', () => {
     const old = [1, 2, 3].map((turn) => ({ request: requestFor(turn), response: responseFor(turn) }));
     const recent = [4, 5].map((turn) => ({ request: requestFor(turn), response: responseFor(turn) }));
-    for (const pair of old) log.append(record({ created_at: NOW - 100 * DAY, content: pair }));
-    for (const pair of recent) log.append(record({ created_at: NOW - DAY, content: pair }));
+    for (const pair of old) log.appendQuietly(record({ created_at: NOW - 100 * DAY, content: pair }));
+    for (const pair of recent) log.appendQuietly(record({ created_at: NOW - DAY, content: pair }));
     // An old row that used parts nothing else uses.
     const orphan = {
       request: { model: 'claude-haiku-5-5', max_tokens: 5, messages: [{ role: 'user', content: 'only me' }] },
       response: { text: 'mine' },
     };
-    log.append(record({ created_at: NOW - 95 * DAY, content: orphan }));
+    log.appendQuietly(record({ created_at: NOW - 95 * DAY, content: orphan }));
     log.flush();
     expect(count('content_blobs')).toBe(distinctParts([...old, ...recent, orphan]));
 
@@ -249,19 +250,19 @@ describe('retention', () => {
 
   it('stores a part again when a later request resends it after it was pruned', () => {
     const first = { request: requestFor(1), response: responseFor(1) };
-    log.append(record({ created_at: NOW - 100 * DAY, content: first }));
+    log.appendQuietly(record({ created_at: NOW - 100 * DAY, content: first }));
     log.flush();
     log.prune(90, NOW);
     expect(count('content_blobs')).toBe(0);
 
-    log.append(record({ created_at: NOW, content: first }));
+    log.appendQuietly(record({ created_at: NOW, content: first }));
     log.flush();
     const newest = log.query({ limit: 1 }).logs[0];
     expect(log.get(newest?.id ?? -1)?.request).toEqual(first.request);
   });
 
   it('keeps everything when retention is 0 (keep forever)', () => {
-    log.append(
+    log.appendQuietly(
       record({ created_at: NOW - 1_000 * DAY, content: { request: requestFor(1), response: responseFor(1) } }),
     );
     log.flush();
@@ -272,7 +273,7 @@ describe('retention', () => {
 
 describe('the log writer', () => {
   it('queues rows and writes them all on flush', () => {
-    for (let i = 0; i < 50; i++) log.append(record());
+    for (let i = 0; i < 50; i++) log.appendQuietly(record());
     expect(log.pending).toBe(50);
     expect(count('request_logs')).toBe(0);
 
@@ -286,7 +287,7 @@ describe('the log writer', () => {
   it('writes a full batch as soon as it is full', () => {
     const batched = new RequestLog(db, content, { batchSize: 10, flushDelayMs: 600_000 });
     try {
-      for (let i = 0; i < 25; i++) batched.append(record());
+      for (let i = 0; i < 25; i++) batched.appendQuietly(record());
       expect(count('request_logs')).toBe(20);
       expect(batched.pending).toBe(5);
     } finally {
@@ -296,7 +297,7 @@ describe('the log writer', () => {
   });
 
   it('drains its queue on close', () => {
-    for (let i = 0; i < 7; i++) log.append(record({ content: { request: requestFor(1), response: responseFor(1) } }));
+    for (let i = 0; i < 7; i++) log.appendQuietly(record({ content: { request: requestFor(1), response: responseFor(1) } }));
     log.close();
     expect(log.pending).toBe(0);
     expect(count('request_logs')).toBe(7);
@@ -307,14 +308,14 @@ describe('the log writer', () => {
     db.prepare(
       `INSERT INTO virtual_keys (id, name, key_hash, value_preview, created_at, updated_at) VALUES ('k1', 'alice', 'h', 'sk-tg-…abcd', 0, 0)`,
     ).run();
-    log.append(record({ virtual_key_id: 'k1', created_at: NOW }));
-    log.append(record({ virtual_key_id: 'k1', created_at: NOW - DAY }));
+    log.appendQuietly(record({ virtual_key_id: 'k1', created_at: NOW }));
+    log.appendQuietly(record({ virtual_key_id: 'k1', created_at: NOW - DAY }));
     log.flush();
     const lastUsed = (): number | null =>
       db.prepare<[], { last_used_at: number | null }>("SELECT last_used_at FROM virtual_keys WHERE id = 'k1'").get()
         ?.last_used_at ?? null;
     expect(lastUsed()).toBe(NOW);
-    log.append(record({ virtual_key_id: 'k1', created_at: NOW - 2 * DAY }));
+    log.appendQuietly(record({ virtual_key_id: 'k1', created_at: NOW - 2 * DAY }));
     log.flush();
     expect(lastUsed()).toBe(NOW);
   });
@@ -324,7 +325,7 @@ describe('the log writer', () => {
     const other = new Database(file);
     try {
       other.exec('BEGIN IMMEDIATE');
-      for (let i = 0; i < 5; i++) log.append(record({ content: { request: requestFor(2), response: responseFor(2) } }));
+      for (let i = 0; i < 5; i++) log.appendQuietly(record({ content: { request: requestFor(2), response: responseFor(2) } }));
 
       log.flush();
 
@@ -352,8 +353,8 @@ describe('the log writer', () => {
     const large = { request: requestFor(2), response: { text: randomBytes(256 * 1024).toString('base64') } };
     const pages = db.pragma('page_count', { simple: true }) as number;
     db.pragma(`max_page_count = ${pages + 8}`);
-    log.append(record({ content: small }));
-    log.append(record({ content: large }));
+    log.appendQuietly(record({ content: small }));
+    log.appendQuietly(record({ content: large }));
 
     log.flush();
 

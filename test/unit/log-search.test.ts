@@ -78,6 +78,7 @@ function record(
     refusal_reason: null,
     requested_model: null,
     removed_tools: [],
+    usage_by_model: [],
     ...fields,
     ...(body && { content: { request: { body: Buffer.from(JSON.stringify(body)), parsed: body }, response } }),
   };
@@ -95,7 +96,7 @@ const answer = (text: string) => ({
 
 /** Writes rows and returns their ids in order. */
 function write(...records: LogRecord[]): number[] {
-  for (const entry of records) log.append(entry);
+  for (const entry of records) log.appendQuietly(entry);
   log.flush();
   const ids = db
     .prepare<[], { id: number }>('SELECT id FROM request_logs ORDER BY id')

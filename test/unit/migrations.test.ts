@@ -221,12 +221,13 @@ describe("indexes for the log viewer's queries", () => {
     refusal_reason: i % 11 === 0 ? 'budget_exhausted' : null,
     requested_model: null,
     removed_tools: [],
+    usage_by_model: [],
   });
 
   beforeEach(() => {
     db = openDatabase(tempFile());
     log = new RequestLog(db, new ContentStore(db), { flushDelayMs: 60_000 });
-    for (let i = 0; i < 200; i++) log.append(record(i));
+    for (let i = 0; i < 200; i++) log.appendQuietly(record(i));
     log.flush();
     captured = [];
     const prepare = db.prepare.bind(db);
