@@ -4,7 +4,8 @@
 // notifier (notifier.ts) does the polling and the showing.
 //
 // A rule that is switched off still updates the memory as if it had spoken, so switching it back on
-// does not replay what happened while it was off.
+// does not replay what happened while it was off. The store rule has no switch: a store that cannot
+// write refuses requests and holds rows in memory, which the user must hear about.
 import type { GatewayStatus, NotificationSettings } from '../../shared/schemas.js';
 import type { KeyRefusals } from '../store/request-log.js';
 import { budgetTitle, formatBudgetFigures, refusalReasonText, type BudgetWarning } from './format.js';
@@ -17,7 +18,14 @@ export const REFUSAL_THRESHOLD = 5;
 /** …notify, and not again for that key within this long. */
 export const REFUSAL_QUIET_MS = 60 * 60_000;
 
-export type NotificationKind = 'budget_80' | 'budget_100' | 'key_refusals' | 'upstream_failing' | 'upstream_recovered';
+export type NotificationKind =
+  | 'budget_80'
+  | 'budget_100'
+  | 'key_refusals'
+  | 'upstream_failing'
+  | 'upstream_recovered'
+  | 'store_unwritable'
+  | 'store_recovered';
 
 export interface Notification {
   kind: NotificationKind;
@@ -28,7 +36,7 @@ export interface Notification {
 }
 
 export interface Observation {
-  status: Pick<GatewayStatus, 'budget_warnings' | 'upstream'>;
+  status: Pick<GatewayStatus, 'budget_warnings' | 'upstream' | 'store'>;
   /** Refusals per key logged since the previous observation. */
   refusals: readonly Pick<KeyRefusals, 'virtual_key_id' | 'virtual_key_name' | 'count' | 'reasons'>[];
 }
@@ -54,10 +62,12 @@ export interface NotifierMemory {
   keys: Record<string, KeyMemory>;
   /** True from the announced start of an upstream outage until it recovers. */
   upstream_outage: boolean;
+  /** True from the announcement that the store cannot write until it can again. */
+  store_unwritable: boolean;
 }
 
 export function initialMemory(): NotifierMemory {
-  return { budgets: {}, keys: {}, upstream_outage: false };
+  return { budgets: {}, keys: {}, upstream_outage: false, store_unwritable: false };
 }
 
 export function evaluateNotifications(
@@ -69,13 +79,20 @@ export function evaluateNotifications(
   const budgets = budgetRule(memory.budgets, observation.status.budget_warnings);
   const keys = refusalRule(memory.keys, observation.refusals, now);
   const upstream = upstreamRule(memory.upstream_outage, observation.status.upstream, now);
+  const store = storeRule(memory.store_unwritable, observation.status.store, now);
   return {
     notifications: [
+      ...store.notifications,
       ...(settings.budget_thresholds ? budgets.notifications : []),
       ...(settings.key_refusals ? keys.notifications : []),
       ...(settings.upstream_failures ? upstream.notifications : []),
     ],
-    memory: { budgets: budgets.memory, keys: keys.memory, upstream_outage: upstream.outage },
+    memory: {
+      budgets: budgets.memory,
+      keys: keys.memory,
+      upstream_outage: upstream.outage,
+      store_unwritable: store.unwritable,
+    },
   };
 }
 
@@ -231,4 +248,59 @@ function upstreamRule(
     };
   }
   return { notifications: [], outage };
+}
+
+// ---- the store cannot write ------------------------------------------------------------------------
+
+/**
+ * One notification when the store stops taking writes (a full disk), and one when it takes them again.
+ * The status carries the state itself, so each transition is seen exactly once.
+ */
+function storeRule(
+  unwritable: boolean,
+  store: GatewayStatus['store'],
+  now: number,
+): { notifications: Notification[]; unwritable: boolean } {
+  if (!store.writable && !unwritable) {
+    const held =
+      store.pending === 0 ? '' : ` ${rows(store.pending)} ${store.pending === 1 ? 'waits' : 'wait'} in memory.`;
+    return {
+      notifications: [
+        {
+          kind: 'store_unwritable',
+          title: 'Tollgate cannot write its store',
+          body: `${sentence(store.error ?? 'Writes to the database are failing')} Requests on keys with a budget are refused until it can write again.${held}`,
+          key: `store:unwritable:${now}`,
+        },
+      ],
+      unwritable: true,
+    };
+  }
+  if (store.writable && unwritable) {
+    return {
+      notifications: [
+        {
+          kind: 'store_recovered',
+          title: 'Tollgate can write its store again',
+          body:
+            store.pending === 0
+              ? 'Everything held in memory is written; requests on keys with a budget go through again.'
+              : `Requests on keys with a budget go through again; the ${rows(store.pending)} held in memory ${store.pending === 1 ? 'is' : 'are'} being written.`,
+          key: `store:recovered:${now}`,
+        },
+      ],
+      unwritable: false,
+    };
+  }
+  return { notifications: [], unwritable };
+}
+
+function rows(count: number): string {
+  return count === 1 ? '1 row' : `${count} rows`;
+}
+
+/** An error message as a sentence: `SQLITE_FULL: database or disk is full.` (one full stop, never two). */
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }

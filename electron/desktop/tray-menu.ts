@@ -2,7 +2,8 @@
 // the platform, so every state is unit-tested in Node and the Electron side (shell/tray.ts) only renders it.
 //
 // The icon shows the one state that most needs the user, in this order:
-//   error   the upstream API is failing (UPSTREAM_FAILING consecutive failures): nothing works for anyone;
+//   error   the store cannot write (keys with a budget are refused, rows wait in memory), or the upstream
+//           API is failing (UPSTREAM_FAILING consecutive failures): requests fail for everyone or many;
 //   warning a budget is at 80 % or more: requests will soon be refused, or already are;
 //   paused  the admin paused the gateway: a choice they made, so below the two surprises;
 //   lan     shared on the LAN (listening): teammates depend on this machine staying up;
@@ -68,7 +69,7 @@ export function trayMenu(state: TrayState): TrayMenuModel {
 }
 
 export function trayIcon(status: GatewayStatus): TrayIcon {
-  if (status.upstream.consecutive_failures >= UPSTREAM_FAILING) return 'error';
+  if (!status.store.writable || status.upstream.consecutive_failures >= UPSTREAM_FAILING) return 'error';
   if (status.budget_warnings.length > 0) return 'warning';
   if (status.paused) return 'paused';
   if (status.lan.listening) return 'lan';
@@ -78,7 +79,10 @@ export function trayIcon(status: GatewayStatus): TrayIcon {
 function stateSummary(status: GatewayStatus, icon: TrayIcon): string {
   switch (icon) {
     case 'error':
-      return `Anthropic API failing (${status.upstream.consecutive_failures} in a row)`;
+      // A store that cannot write is Tollgate's own trouble, and the fix (disk space) is on this machine.
+      return !status.store.writable
+        ? 'cannot write its store'
+        : `Anthropic API failing (${status.upstream.consecutive_failures} in a row)`;
     case 'warning': {
       const [fullest] = status.budget_warnings;
       if (!fullest) return 'budget warning';
@@ -98,7 +102,7 @@ function stateSummary(status: GatewayStatus, icon: TrayIcon): string {
 function macTitle(status: GatewayStatus, icon: TrayIcon): string {
   switch (icon) {
     case 'error':
-      return 'API failing';
+      return !status.store.writable ? 'Store error' : 'API failing';
     case 'warning': {
       const fullest = status.budget_warnings[0];
       return fullest && fullest.used_fraction >= 1
@@ -126,10 +130,20 @@ function todayItems(status: GatewayStatus): TrayMenuItem[] {
   ];
 }
 
-/** Upstream trouble and full budgets, each a line above the dashboard entry; nothing when all is well. */
+/** A store that cannot write, upstream trouble and full budgets, each a line above the dashboard entry;
+ *  nothing when all is well. */
 function attentionItems(status: GatewayStatus): TrayMenuItem[] {
   const items: TrayMenuItem[] = [];
-  const { upstream } = status;
+  const { store, upstream } = status;
+  if (!store.writable) {
+    const error = store.error ? `: ${store.error}` : '';
+    const held =
+      store.pending === 0 ? '' : `; ${store.pending} ${store.pending === 1 ? 'row waits' : 'rows wait'} in memory`;
+    items.push(
+      { type: 'label', label: truncate(`Cannot write the store${error}`, 120) },
+      { type: 'label', label: `Keys with a budget are refused${held}` },
+    );
+  }
   if (upstream.consecutive_failures >= UPSTREAM_FAILING) {
     const error = upstream.last_error ? `: ${upstream.last_error}` : '';
     items.push({

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // The running gateway in the dashboard: the status poll (every few seconds, never from a hidden tab),
-// the paused banner with Resume, the Pause control, the LAN badge, and the snippets a key reveal
-// offers for this computer or a teammate on the LAN.
+// the banner while the store cannot write, the paused banner with Resume, the Pause control, the LAN
+// badge, and the snippets a key reveal offers for this computer or a teammate on the LAN.
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../../renderer/src/App';
@@ -348,6 +348,69 @@ describe('the paused banner and the Pause control', () => {
     expect(
       await screen.findByRole('link', { name: 'LAN sharing is on but not listening. Open settings.' }),
     ).toBeTruthy();
+  });
+});
+
+describe('the banner while the store cannot write', () => {
+  const FULL: GatewayStatus['store'] = {
+    writable: false,
+    error: 'SQLITE_FULL: database or disk is full',
+    since: '2026-11-23T10:00:00.000Z',
+    pending: 7,
+  };
+
+  function expectStoreBanner(banner: HTMLElement): void {
+    expect(banner.textContent).toMatch(/Tollgate cannot write its store \(since .+\)\./);
+    expect(banner.textContent).toContain('SQLITE_FULL: database or disk is full');
+    expect(banner.textContent).toContain(
+      'Requests on keys with a budget are refused with 503 until it can write again.',
+    );
+    expect(banner.textContent).toContain('7 rows are held in memory and will be written when space frees.');
+  }
+
+  it('shows across the desktop window while the store cannot write, and goes once it can', async () => {
+    window.tollgate = { connection: () => Promise.resolve(CONNECTION) };
+    let store = FULL;
+    api(shellRoutes(() => gatewayStatus({ store })));
+    render(<App />);
+
+    expectStoreBanner(await screen.findByRole('region', { name: 'Store cannot write' }));
+    expect(unnamedControls()).toEqual([]);
+
+    store = { writable: true, error: null, since: null, pending: 0 };
+    await act(() => useGateway.getState().refresh());
+    await waitFor(() => expect(screen.queryByRole('region', { name: 'Store cannot write' })).toBeNull());
+  });
+
+  it('shows in the browser dashboard the gateway serves too', async () => {
+    sessionStorage.setItem('tollgate.adminToken', CONNECTION.adminToken);
+    api(shellRoutes(() => gatewayStatus({ store: FULL })));
+    render(<App />);
+
+    expectStoreBanner(await screen.findByRole('region', { name: 'Store cannot write' }));
+    expect(useSession.getState().mode).toBe('browser');
+  });
+
+  it('says one row, and that nothing waits when nothing does', async () => {
+    window.tollgate = { connection: () => Promise.resolve(CONNECTION) };
+    let store: GatewayStatus['store'] = { ...FULL, pending: 1 };
+    api(shellRoutes(() => gatewayStatus({ store })));
+    render(<App />);
+    const banner = await screen.findByRole('region', { name: 'Store cannot write' });
+    expect(banner.textContent).toContain('1 row is held in memory');
+
+    store = { ...FULL, pending: 0, error: null };
+    await act(() => useGateway.getState().refresh());
+    await waitFor(() => expect(banner.textContent).toContain('Nothing is waiting to be written yet.'));
+    expect(banner.textContent).toContain('Writes to the database are failing.');
+  });
+
+  it('is not shown while the store takes writes', async () => {
+    window.tollgate = { connection: () => Promise.resolve(CONNECTION) };
+    api(shellRoutes(() => gatewayStatus()));
+    render(<App />);
+    await screen.findByRole('button', { name: 'Pause the gateway' });
+    expect(screen.queryByRole('region', { name: 'Store cannot write' })).toBeNull();
   });
 });
 

@@ -84,6 +84,9 @@ export function logRow(id: number, overrides: Partial<LogRow> = {}): LogRow {
     cache_creation_5m_input_tokens: 0,
     cache_creation_1h_input_tokens: 0,
     cache_read_input_tokens: 45_000,
+    web_search_requests: 0,
+    web_fetch_requests: 0,
+    usage_by_model: [],
     cost: 0.0321,
     cost_micros: 32_100,
     cost_estimated: false,
@@ -228,6 +231,7 @@ export function gatewayStatus(overrides: Partial<GatewayStatus> = {}): GatewaySt
     lan: lanStatus(),
     today: { time_zone: 'UTC', spend: 0, requests: 0, top_spenders: [] },
     budget_warnings: [],
+    store: { writable: true, error: null, since: null, pending: 0 },
     upstream: { consecutive_failures: 0, last_error: null, last_error_at: null },
     ...overrides,
   };

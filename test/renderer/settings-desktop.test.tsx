@@ -303,6 +303,16 @@ describe('notification settings', () => {
     ).toBe(true);
   });
 
+  it('says the store notification is always on, with no switch of its own', async () => {
+    settingsApi(lanStatus());
+    render(<SettingsPage />);
+    const section = await screen.findByRole('region', { name: 'Notifications' });
+    expect(
+      await within(section).findByText(/^Always on: Tollgate tells you when it cannot write its store/),
+    ).toBeTruthy();
+    expect(within(section).getAllByRole('switch')).toHaveLength(3);
+  });
+
   it('tells a browser that the desktop app shows these, not the browser', async () => {
     settingsApi(lanStatus());
     render(<SettingsPage />);

@@ -1,7 +1,8 @@
 // The notification rules, a pure function of (memory, observation, settings, clock): budgets announce
 // 80 % and 100 % once per crossing per period, a key refused again and again announces once an hour,
-// an upstream outage announces once and its recovery once, and each switch silences its rule without
-// queueing what it silenced. The clock is a plain number moved by hand.
+// an upstream outage announces once and its recovery once, a store that cannot write announces once
+// and its recovery once (always, with no switch), and each switch silences its rule without queueing
+// what it silenced. The clock is a plain number moved by hand.
 import { describe, expect, it } from 'vitest';
 import type { GatewayStatus, NotificationSettings } from '../../shared/schemas.js';
 import {
@@ -49,6 +50,7 @@ interface Poll {
   refusals?: Refusals[];
   failures?: number;
   lastError?: string | null;
+  store?: Partial<GatewayStatus['store']>;
   settings?: Partial<NotificationSettings>;
 }
 
@@ -66,6 +68,7 @@ class Rules {
           last_error: poll.lastError ?? null,
           last_error_at: null,
         },
+        store: { writable: true, error: null, since: null, pending: 0, ...poll.store },
       },
       refusals: poll.refusals ?? [],
     };
@@ -160,7 +163,9 @@ describe('budget thresholds', () => {
     const first = rules.poll({ warnings: [warning(0.85)] });
     const second = rules.advance(MINUTE).poll({ warnings: [warning(1)] });
     rules.advance(MINUTE).poll();
-    const third = rules.advance(MINUTE).poll({ warnings: [warning(0.85, { period_start: '2026-02-01T00:00:00.000Z' })] });
+    const third = rules
+      .advance(MINUTE)
+      .poll({ warnings: [warning(0.85, { period_start: '2026-02-01T00:00:00.000Z' })] });
     const keys = [...first, ...second, ...third].map((notification) => notification.key);
     expect(new Set(keys).size).toBe(3);
   });
@@ -316,14 +321,81 @@ describe('the upstream failing', () => {
   });
 });
 
+describe('the store cannot write', () => {
+  const FULL = {
+    writable: false,
+    error: 'SQLITE_FULL: database or disk is full',
+    since: '2026-01-15T10:00:00.000Z',
+    pending: 3,
+  };
+
+  it('announces once when the store stops taking writes, with the error and the rows held', () => {
+    const rules = new Rules();
+    expect(rules.poll()).toEqual([]);
+    expect(rules.poll({ store: FULL })).toEqual([
+      {
+        kind: 'store_unwritable',
+        title: 'Tollgate cannot write its store',
+        body: 'SQLITE_FULL: database or disk is full. Requests on keys with a budget are refused until it can write again. 3 rows wait in memory.',
+        key: `store:unwritable:${rules.now}`,
+      },
+    ]);
+    expect(rules.advance(MINUTE).poll({ store: { ...FULL, pending: 40 } })).toEqual([]);
+    expect(rules.advance(MINUTE).poll({ store: FULL })).toEqual([]);
+  });
+
+  it('announces the recovery once, and a new failure after it', () => {
+    const rules = new Rules();
+    rules.poll({ store: FULL });
+    const [recovered, ...rest] = rules.advance(MINUTE).poll();
+    expect(rest).toEqual([]);
+    expect(recovered).toMatchObject({
+      kind: 'store_recovered',
+      title: 'Tollgate can write its store again',
+      body: 'Everything held in memory is written; requests on keys with a budget go through again.',
+    });
+    expect(rules.advance(MINUTE).poll()).toEqual([]);
+    expect(kinds(rules.advance(MINUTE).poll({ store: FULL }))).toEqual(['store_unwritable']);
+  });
+
+  it('says the rows held are being written when it recovers before they all are', () => {
+    const rules = new Rules();
+    rules.poll({ store: { ...FULL, pending: 1 } });
+    const [recovered] = rules.poll({ store: { writable: true, pending: 1 } });
+    expect(recovered?.body).toBe(
+      'Requests on keys with a budget go through again; the 1 row held in memory is being written.',
+    );
+  });
+
+  it('says writes are failing when the gateway gives no error, and leaves out an empty queue', () => {
+    const rules = new Rules();
+    const [notification] = rules.poll({ store: { writable: false, error: null, pending: 0 } });
+    expect(notification?.body).toBe(
+      'Writes to the database are failing. Requests on keys with a budget are refused until it can write again.',
+    );
+  });
+
+  it('speaks with every switch off: it has no switch of its own', () => {
+    const rules = new Rules();
+    const off = { budget_thresholds: false, key_refusals: false, upstream_failures: false };
+    expect(kinds(rules.poll({ store: FULL, settings: off }))).toEqual(['store_unwritable']);
+    expect(kinds(rules.poll({ settings: off }))).toEqual(['store_recovered']);
+  });
+});
+
 describe('the rules together', () => {
   it('returns every rule’s notifications from one poll, and leaves the memory it was given untouched', () => {
     const rules = new Rules();
     rules.poll({ refusals: [refused(2)] });
     const before = structuredClone(rules.memory);
     const given = rules.memory;
-    const notifications = rules.poll({ warnings: [warning(1)], refusals: [refused(3)], failures: 3 });
-    expect(kinds(notifications)).toEqual(['budget_100', 'key_refusals', 'upstream_failing']);
+    const notifications = rules.poll({
+      warnings: [warning(1)],
+      refusals: [refused(3)],
+      failures: 3,
+      store: { writable: false },
+    });
+    expect(kinds(notifications)).toEqual(['store_unwritable', 'budget_100', 'key_refusals', 'upstream_failing']);
     expect(given).toEqual(before);
   });
 });

@@ -1,5 +1,6 @@
 // The tray menu model, a pure function of the gateway status: the icon's priority (error > warning >
-// paused > LAN > running), today's spend and top spenders, budget warnings (100 % said as spent), the
+// paused > LAN > running), today's spend and top spenders, a store that cannot write, budget warnings
+// (100 % said as spent), the
 // LAN entries (addresses to copy, errors, the TLS-off warning), pause and resume, start at login per
 // platform, the tooltip and the macOS title; and the XDG autostart entry behind start at login on Linux.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,14 +13,15 @@ import { formatUsd } from '../../electron/desktop/format.js';
 import { execLine, xdgAutostart } from '../../electron/desktop/autostart.js';
 
 type Warning = GatewayStatus['budget_warnings'][number];
-type Overrides = Partial<Omit<GatewayStatus, 'lan' | 'today' | 'upstream'>> & {
+type Overrides = Partial<Omit<GatewayStatus, 'lan' | 'today' | 'store' | 'upstream'>> & {
   lan?: Partial<Omit<GatewayStatus['lan'], 'settings'>> & { settings?: Partial<GatewayStatus['lan']['settings']> };
   today?: Partial<GatewayStatus['today']>;
+  store?: Partial<GatewayStatus['store']>;
   upstream?: Partial<GatewayStatus['upstream']>;
 };
 
 function status(overrides: Overrides = {}): GatewayStatus {
-  const { lan, today, upstream, ...rest } = overrides;
+  const { lan, today, store, upstream, ...rest } = overrides;
   return {
     paused: false,
     paused_at: null,
@@ -39,6 +41,7 @@ function status(overrides: Overrides = {}): GatewayStatus {
       settings: { enabled: false, tls: true, remote_admin: false, address: null, port: null, ...lan?.settings },
     },
     today: { time_zone: 'UTC', spend: 0, requests: 0, top_spenders: [], ...today },
+    store: { writable: true, error: null, since: null, pending: 0, ...store },
     upstream: { consecutive_failures: 0, last_error: null, last_error_at: null, ...upstream },
   };
 }
@@ -101,6 +104,12 @@ describe('the tray icon', () => {
     expect(trayMenu(state({ paused: true, lan: SHARED, budget_warnings: [warning()], upstream: failing })).icon).toBe(
       'error',
     );
+  });
+
+  it('shows an error over everything while the store cannot write', () => {
+    expect(
+      trayMenu(state({ paused: true, lan: SHARED, budget_warnings: [warning()], store: { writable: false } })).icon,
+    ).toBe('error');
   });
 
   it('does not show an error for two upstream failures in a row', () => {
@@ -193,6 +202,39 @@ describe('upstream failures', () => {
   it('shows the failure count and the last error when the upstream is failing', () => {
     const model = trayMenu(state({ upstream: { consecutive_failures: 4, last_error: '529 overloaded_error' } }));
     expect(labels(model)).toContain('Anthropic API failing, 4 in a row: 529 overloaded_error');
+  });
+});
+
+describe('the store cannot write', () => {
+  const FULL = { writable: false, error: 'SQLITE_FULL: database or disk is full', pending: 12 };
+
+  it('says so above the dashboard entry, with the error, the refusals and the rows held', () => {
+    const { items } = trayMenu(state({ store: FULL }));
+    const dashboard = items.findIndex((entry) => entry.type === 'action' && entry.action === 'open-dashboard');
+    expect(items.slice(dashboard - 2, dashboard)).toEqual([
+      { type: 'label', label: 'Cannot write the store: SQLITE_FULL: database or disk is full' },
+      { type: 'label', label: 'Keys with a budget are refused; 12 rows wait in memory' },
+    ]);
+  });
+
+  it('says it in the tooltip and beside the macOS icon, before an upstream outage', () => {
+    const failing = { store: FULL, upstream: { consecutive_failures: 5 } };
+    expect(trayMenu(state(failing)).tooltip).toBe('Tollgate: cannot write its store · $0.00 today');
+    expect(trayMenu(state(failing, { platform: 'darwin' })).title).toBe('Store error');
+    expect(labels(trayMenu(state(failing)))).toContain('Anthropic API failing, 5 in a row');
+  });
+
+  it('leaves out the rows held when there are none, and says the store failed when it gives no error', () => {
+    expect(labels(trayMenu(state({ store: { writable: false, pending: 0 } })))).toEqual(
+      expect.arrayContaining(['Cannot write the store', 'Keys with a budget are refused']),
+    );
+    expect(labels(trayMenu(state({ store: { writable: false, pending: 1 } })))).toContain(
+      'Keys with a budget are refused; 1 row waits in memory',
+    );
+  });
+
+  it('adds no store lines while the store takes writes', () => {
+    expect(labels(trayMenu(state())).filter((label) => label.includes('store'))).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
-// The running gateway as the shell sees it: paused or not, LAN sharing and its URLs, today's spend.
+// The running gateway as the shell sees it: paused or not, whether its store takes writes, LAN sharing
+// and its URLs, today's spend.
 // The one home of GET /api/gateway/status, polled while the tab is visible; pausing, resuming and LAN
 // changes land here too, so the banner, the header, the settings page and every snippet agree.
 import { create, type StateCreator } from 'zustand';
@@ -202,6 +203,9 @@ export function endpointsFor(
 
 export const gatewaySelectors = {
   paused: (state: GatewayState): boolean => state.status?.paused ?? false,
+  /** The store's health while it cannot write; null while it can (or before the first status). */
+  unwritableStore: (state: GatewayState): GatewayStatus['store'] | null =>
+    state.status && !state.status.store.writable ? state.status.store : null,
   lan: (state: GatewayState): LanStatus | null => state.status?.lan ?? null,
   sharing: (state: GatewayState): boolean =>
     (state.status?.lan.settings.enabled ?? false) && (state.status?.lan.listening ?? false),

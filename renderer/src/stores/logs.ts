@@ -2,7 +2,7 @@
 // newest first), the live tail, the selected row's detail and a session's timeline. Server data has
 // its home here; the page only renders it and turns user intent into these actions.
 import { create, type StateCreator } from 'zustand';
-import type { LogQuery } from '../../../shared/schemas';
+import { logStatusSchema, type LogQuery } from '../../../shared/schemas';
 import type { RouteResponse } from '../../../shared/contract';
 import { callApi, onSignOut } from './session';
 
@@ -14,7 +14,7 @@ export type SessionTimeline = RouteResponse<'getSessionTimeline'>;
 export interface LogFilters {
   vk?: string;
   model?: string;
-  /** An outcome (`success`, `error`, `blocked`, `aborted`) or an HTTP status code. */
+  /** An outcome (`success`, `error`, `blocked`, `aborted`, `interrupted`) or an HTTP status code. */
   status?: string;
   session?: string;
   team?: string;
@@ -83,9 +83,9 @@ export function toLogQuery(filters: LogFilters, now: number): ApiLogQuery {
   if (estimated === 'true' || estimated === 'false') query.estimated = estimated === 'true';
   const status = text(filters.status);
   if (status !== undefined) {
+    const outcome = logStatusSchema.safeParse(status);
     if (/^\d{3}$/.test(status)) query.status = Number(status);
-    else if (status === 'success' || status === 'error' || status === 'blocked' || status === 'aborted')
-      query.status = status;
+    else if (outcome.success) query.status = outcome.data;
   }
   const start = text(filters.start);
   const end = text(filters.end);

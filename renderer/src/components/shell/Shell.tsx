@@ -1,6 +1,7 @@
 // The signed-in frame: navigation on the left, a header with the gateway's address, enforcement, LAN
-// sharing and the Pause control, a banner while paused, and the current page. Polls the gateway's
-// status while it is shown. Moves focus to the page on navigation so screen readers hear the change.
+// sharing and the Pause control, a banner while the store cannot write, a banner while paused, and the
+// current page. Polls the gateway's status while it is shown. Moves focus to the page on navigation so
+// screen readers hear the change.
 import { useEffect, useRef, type ComponentType } from 'react';
 import { Badge } from '../Badge';
 import { Button } from '../Button';
@@ -8,7 +9,7 @@ import { hrefFor, Link, navigate, useRoute } from '../router';
 import { Toaster } from '../Toaster';
 import { useGateway } from '../../stores/gateway';
 import { sessionSelectors, useSession } from '../../stores/session';
-import { LanBadge, PauseControl, PausedBanner } from './GatewayControls';
+import { LanBadge, PauseControl, PausedBanner, StoreBanner } from './GatewayControls';
 import { icons, Logo } from './icons';
 
 export interface PageEntry {
@@ -44,10 +45,14 @@ export function Shell({ pages, defaultPage }: { pages: readonly PageEntry[]; def
   const Page = current?.component;
   return (
     <div className="shell">
-      <a className="skip-link" href="#main" onClick={(event) => {
-        event.preventDefault();
-        main.current?.focus();
-      }}>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(event) => {
+          event.preventDefault();
+          main.current?.focus();
+        }}
+      >
         Skip to content
       </a>
       <aside className="sidebar">
@@ -59,7 +64,11 @@ export function Shell({ pages, defaultPage }: { pages: readonly PageEntry[]; def
           <ul className="nav">
             {pages.map((page) => (
               <li key={page.id}>
-                <Link to={`/${page.id}`} className="nav-link" aria-current={page.id === route.page ? 'page' : undefined}>
+                <Link
+                  to={`/${page.id}`}
+                  className="nav-link"
+                  aria-current={page.id === route.page ? 'page' : undefined}
+                >
                   {icons[page.id]}
                   <span>{page.label}</span>
                 </Link>
@@ -70,6 +79,7 @@ export function Shell({ pages, defaultPage }: { pages: readonly PageEntry[]; def
       </aside>
       <div className="shell-body">
         <ShellHeader />
+        <StoreBanner />
         <PausedBanner />
         <main id="main" ref={main} tabIndex={-1} className="content">
           {Page ? (
@@ -102,12 +112,20 @@ function ShellHeader() {
           {gatewayUrl}
         </span>
         {enforcement === 'enforced' && (
-          <Link to="/settings" className="topbar-badge" aria-label="Enforcement on: every request needs a virtual key. Open settings.">
+          <Link
+            to="/settings"
+            className="topbar-badge"
+            aria-label="Enforcement on: every request needs a virtual key. Open settings."
+          >
             <Badge tone="success">Keys required</Badge>
           </Link>
         )}
         {enforcement === 'open' && (
-          <Link to="/settings" className="topbar-badge" aria-label="Enforcement off: requests without a virtual key pass ungoverned. Open settings.">
+          <Link
+            to="/settings"
+            className="topbar-badge"
+            aria-label="Enforcement off: requests without a virtual key pass ungoverned. Open settings."
+          >
             <Badge tone="warning">Open: keys not required</Badge>
           </Link>
         )}

@@ -1,7 +1,9 @@
-// One request in full: what it cost and why (tokens × the price version it was charged at), how long
-// it took, who sent it, the conversation as a reader would want it, and the raw JSON underneath.
+// One request in full: what it cost and why (tokens × the price version it was charged at, and per
+// model and step when the request ran steps its top-level usage does not show), how long it took, who
+// sent it, the conversation as a reader would want it, and the raw JSON underneath.
 import { useEffect, useRef, useState } from 'react';
-import { Badge, Button, CopyButton, ErrorBanner, formatUsd, Loading } from '../../components';
+import type { ModelUsage } from '../../../../shared/schemas';
+import { Badge, Button, CopyButton, ErrorBanner, formatCount, formatUsd, Loading } from '../../components';
 import type { LogDetail, LogRow } from '../../stores/logs';
 import type { PricedModel, PriceVersion } from '../../stores/pricing';
 import { Conversation } from './Conversation';
@@ -9,12 +11,17 @@ import {
   bytes,
   costExact,
   duration,
+  estimateReason,
   fullTime,
+  modelUsageNote,
   promptTokens,
   reasonLabel,
+  shortModel,
   STATUS_LABELS,
   STATUS_TONES,
+  stepsLabel,
   tokens,
+  tokensShort,
 } from './format';
 
 export interface DetailPanelProps {
@@ -121,22 +128,31 @@ function Summary({
         {log.refusal_reason && <Badge tone="warning">{reasonLabel(log.refusal_reason)}</Badge>}
         {log.stream && <Badge>streamed</Badge>}
         {log.cost_estimated && (
-          <Badge
-            tone="info"
-            title="This model is not in the price table: it was priced like the closest model of its family, or the dearest model when the family is unknown."
-          >
+          <Badge tone="info" title={estimateReason(log)}>
             estimated cost
           </Badge>
         )}
       </div>
 
-      {(log.error_message || log.error_type) && (
-        <div className={`banner ${log.status === 'blocked' ? 'banner-warning' : 'banner-danger'}`}>
+      {log.status === 'interrupted' ? (
+        <div className="banner banner-warning">
           <div className="banner-text">
-            <strong>{log.error_type ?? 'Error'}</strong>
-            <span>{log.error_message}</span>
+            <strong>Interrupted: the gateway stopped</strong>
+            <span>
+              Tollgate stopped (a crash, or the process was killed) while this request was in flight; this row was
+              written when it started again.{log.error_message ? ` ${log.error_message}` : ''}
+            </span>
           </div>
         </div>
+      ) : (
+        (log.error_message || log.error_type) && (
+          <div className={`banner ${log.status === 'blocked' ? 'banner-warning' : 'banner-danger'}`}>
+            <div className="banner-text">
+              <strong>{log.error_type ?? 'Error'}</strong>
+              <span>{log.error_message}</span>
+            </div>
+          </div>
+        )
       )}
 
       <section className="logs-detail-section" aria-labelledby="detail-cost">
@@ -189,6 +205,23 @@ function Summary({
             The price version is no longer in the table, so the per-kind split is not shown.
           </p>
         )}
+        {(log.web_search_requests > 0 || log.web_fetch_requests > 0) && (
+          <dl className="logs-facts">
+            {log.web_search_requests > 0 && (
+              <>
+                <dt>Web searches</dt>
+                <dd className="num">{formatCount(log.web_search_requests)}</dd>
+              </>
+            )}
+            {log.web_fetch_requests > 0 && (
+              <>
+                <dt>Web fetches</dt>
+                <dd className="num">{formatCount(log.web_fetch_requests)}</dd>
+              </>
+            )}
+          </dl>
+        )}
+        {log.usage_by_model.length > 0 && <ModelBreakdown usage={log.usage_by_model} />}
       </section>
 
       <section className="logs-detail-section" aria-labelledby="detail-timing">
@@ -292,6 +325,84 @@ function Summary({
       </section>
     </>
   );
+}
+
+/** Usage and cost per model and step, for a request whose usage.iterations billed steps the top-level usage leaves out. */
+function ModelBreakdown({ usage }: { usage: readonly ModelUsage[] }) {
+  const totalMicros = usage.reduce((sum, part) => sum + part.cost_micros, 0);
+  return (
+    <div className="logs-model-usage">
+      <h4 id="detail-by-model">By model and step</h4>
+      <p className="muted logs-small">{modelUsageNote(usage)}</p>
+      {/* Focusable so a keyboard can scroll the columns a narrow panel cuts off. */}
+      <div className="logs-scroll-x" tabIndex={0} role="group" aria-label="By model and step, scrolls sideways">
+        <table className="logs-breakdown" aria-labelledby="detail-by-model">
+          <thead>
+            <tr>
+              <th scope="col">Model</th>
+              <th scope="col">Steps</th>
+              <th scope="col" className="end">
+                Input
+              </th>
+              <th scope="col" className="end">
+                Output
+              </th>
+              <th scope="col" className="end">
+                Cache write
+              </th>
+              <th scope="col" className="end">
+                Cache read
+              </th>
+              <th scope="col" className="end">
+                Cost
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {usage.map((part, index) => (
+              <tr key={`${part.model}:${index}`}>
+                <th scope="row" className="mono" title={part.price_version ?? part.model}>
+                  {shortModel(part.model)}
+                </th>
+                <td>{stepsLabel(part.iteration_types)}</td>
+                <td className="end num" title={tokens(part.input_tokens)}>
+                  {tokensShort(part.input_tokens)}
+                </td>
+                <td className="end num" title={tokens(part.output_tokens)}>
+                  {tokensShort(part.output_tokens)}
+                </td>
+                <td className="end num" title={cacheWriteSplit(part)}>
+                  {tokensShort(part.cache_creation_input_tokens)}
+                </td>
+                <td className="end num" title={tokens(part.cache_read_input_tokens)}>
+                  {tokensShort(part.cache_read_input_tokens)}
+                </td>
+                <td className="end num" title={costExact(part.cost)}>
+                  {formatUsd(part.cost, 'precise')}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row" colSpan={6}>
+                Total
+              </th>
+              <td className="end num" title={costExact(totalMicros / 1_000_000)}>
+                {formatUsd(totalMicros / 1_000_000, 'precise')}
+              </td>
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+function cacheWriteSplit(part: ModelUsage): string {
+  const total = tokens(part.cache_creation_input_tokens);
+  if (part.cache_creation_5m_input_tokens === 0 && part.cache_creation_1h_input_tokens === 0) return total;
+  return `${total}: ${tokens(part.cache_creation_5m_input_tokens)} for 5 minutes, ${tokens(part.cache_creation_1h_input_tokens)} for 1 hour`;
 }
 
 function Content({ detail }: { detail: LogDetail }) {

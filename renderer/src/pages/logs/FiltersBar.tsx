@@ -22,6 +22,7 @@ const STATUS_OPTIONS: { value: string; label: string }[] = [
   { value: 'error', label: 'Failed' },
   { value: 'blocked', label: 'Refused by governance' },
   { value: 'aborted', label: 'Aborted by the client' },
+  { value: 'interrupted', label: 'Interrupted (gateway stopped)' },
   { value: '400', label: '400 Bad request' },
   { value: '401', label: '401 Unauthorised' },
   { value: '403', label: '403 Forbidden' },

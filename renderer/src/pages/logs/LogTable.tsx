@@ -261,7 +261,15 @@ const Row = memo(function Row({
           {cost(row.cost)}
         </span>
         {row.cost_estimated && (
-          <span className="logs-estimated" title="Estimated: priced by model family" aria-label="estimated">
+          <span
+            className="logs-estimated"
+            title={
+              row.status === 'interrupted'
+                ? 'Estimated: the gateway stopped before this request finished'
+                : 'Estimated: priced by model family'
+            }
+            aria-label="estimated"
+          >
             ~
           </span>
         )}

@@ -1,4 +1,6 @@
-// Small formatters for log rows: times at a glance, token counts, durations, status wording.
+// Small formatters for log rows: times at a glance, token counts, durations, status wording, and the
+// words for a request that ran steps its top-level usage does not show.
+import type { ModelUsage } from '../../../../shared/schemas';
 import { refusalLabel, type Tone } from '../../components';
 import type { LogRow } from '../../stores/logs';
 
@@ -85,6 +87,7 @@ export const STATUS_LABELS: Record<LogRow['status'], string> = {
   error: 'Error',
   blocked: 'Refused',
   aborted: 'Aborted',
+  interrupted: 'Interrupted',
 };
 
 export const STATUS_TONES: Record<LogRow['status'], Tone> = {
@@ -92,7 +95,15 @@ export const STATUS_TONES: Record<LogRow['status'], Tone> = {
   error: 'danger',
   blocked: 'warning',
   aborted: 'neutral',
+  interrupted: 'warning',
 };
+
+/** Why a row's cost is marked estimated: an interrupted request never got its final usage. */
+export function estimateReason(row: Pick<LogRow, 'status'>): string {
+  return row.status === 'interrupted'
+    ? 'The gateway stopped before this request finished: its cost is from the usage seen until then, or the estimate reserved when it was admitted.'
+    : 'This model is not in the price table: it was priced like the closest model of its family, or the dearest model when the family is unknown.';
+}
 
 /** Every reason governance gives for a refusal (the log's `refusal_reason`). */
 export const REFUSAL_REASONS = [
@@ -118,4 +129,34 @@ export const shortId = (id: string): string => (id.length > 10 ? `${id.slice(0, 
 /** `claude-sonnet-4-5-20250929` → `sonnet-4-5`: what tells models apart in a narrow column. */
 export function shortModel(model: string): string {
   return model.replace(/^claude-/, '').replace(/-\d{8}$/, '');
+}
+
+const STEP_NAMES: Record<string, string> = {
+  message: 'message',
+  compaction: 'compaction',
+  advisor_message: 'advisor',
+};
+
+/** A model's steps as a reader names them, in order, repeats counted: `compaction, message × 2`. */
+export function stepsLabel(types: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const type of types) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return [...counts]
+    .map(([type, count]) => `${STEP_NAMES[type] ?? type.replaceAll('_', ' ')}${count > 1 ? ` × ${count}` : ''}`)
+    .join(', ');
+}
+
+/** The one line above a per-model breakdown, saying what the top-level usage leaves out. */
+export function modelUsageNote(usage: readonly Pick<ModelUsage, 'model' | 'iteration_types'>[]): string {
+  const severalModels = new Set(usage.map((part) => part.model)).size > 1;
+  const compaction = usage.some((part) => part.iteration_types.includes('compaction'));
+  const what =
+    severalModels && compaction
+      ? 'ran steps on several models and a compaction step'
+      : severalModels
+        ? 'ran steps on several models'
+        : compaction
+          ? 'ran a compaction step'
+          : 'ran several steps';
+  return `This request ${what}, which its top-level usage does not show; its cost is the sum of these.`;
 }

@@ -1,5 +1,6 @@
 // Settings › Notifications: the three kinds of system notification the desktop app raises, each one
-// switched on or off here (the tray app reads the same settings from the gateway).
+// switched on or off here (the tray app reads the same settings from the gateway), and the one it always
+// raises: its store cannot write.
 import { useEffect, useId } from 'react';
 import type { NotificationSettings } from '../../../../shared/schemas';
 import { ErrorBanner, Loading } from '../../components';
@@ -48,11 +49,22 @@ export function Notifications() {
           : 'Shown as system notifications by the Tollgate desktop app on the computer that runs the gateway; the browser dashboard shows none.'}
       </p>
       {failure && (
-        <ErrorBanner title="That change was not saved" error={`${failure.message} The previous value is back.`} onDismiss={dismissFailure} />
+        <ErrorBanner
+          title="That change was not saved"
+          error={`${failure.message} The previous value is back.`}
+          onDismiss={dismissFailure}
+        />
       )}
-      {!settings && status === 'error' && <ErrorBanner title="Could not load the notification settings" error={error} onRetry={() => void load()} />}
+      {!settings && status === 'error' && (
+        <ErrorBanner title="Could not load the notification settings" error={error} onRetry={() => void load()} />
+      )}
       {!settings && status !== 'error' && <Loading label="Loading notification settings…" />}
       {settings && <Switches settings={settings} />}
+      {settings && (
+        <p className="muted settings-switch-note">
+          Always on: Tollgate tells you when it cannot write its store (a full disk), and when it can again.
+        </p>
+      )}
     </SectionFrame>
   );
 }
@@ -68,7 +80,17 @@ function Switches({ settings }: { settings: NotificationSettings }) {
   );
 }
 
-function Kind({ label, explain, on, onChange }: { label: string; explain: string; on: boolean; onChange: (on: boolean) => void }) {
+function Kind({
+  label,
+  explain,
+  on,
+  onChange,
+}: {
+  label: string;
+  explain: string;
+  on: boolean;
+  onChange: (on: boolean) => void;
+}) {
   const id = useId();
   return (
     <li>
