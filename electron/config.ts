@@ -25,7 +25,12 @@ export interface ServeConfig {
   demo: boolean;
   /** LAN sharing settings for this run (`--lan` and friends); undefined keeps the stored ones. */
   lan: Partial<LanSettings> | undefined;
+  /** How long a stop lets in-flight requests finish before cutting them off with an error event. */
+  shutdownGraceMs: number;
 }
+
+/** How long SIGINT/SIGTERM lets in-flight requests finish unless --shutdown-grace says otherwise. */
+export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 30;
 
 /** Where `--demo` keeps its data unless --data-dir says otherwise: beside the real directory, never in it. */
 export const demoDataDir = (realDataDir: string): string => `${realDataDir.replace(/[\\/]+$/, '')}-demo`;
@@ -43,6 +48,8 @@ export const USAGE = `Usage: npm run serve -- [options]
   --port PORT                 port to listen on           (TOLLGATE_PORT, default ${DEFAULT_PORT})
   --data-dir DIR              database, admin token, keys (TOLLGATE_DATA_DIR, default ${defaultDataDir()})
   --anthropic-base-url URL    upstream Anthropic API      (TOLLGATE_ANTHROPIC_BASE_URL, default https://api.anthropic.com)
+  --shutdown-grace SECONDS    on SIGINT/SIGTERM, how long in-flight requests may finish before their streams
+                              are ended with an error event  (TOLLGATE_SHUTDOWN_GRACE, default ${DEFAULT_SHUTDOWN_GRACE_SECONDS})
   --demo                      serve a generated month of sample teams, keys and traffic, kept in its own
                               directory (--data-dir, or the data directory with -demo appended) on port
                               ${DEMO_PORT} unless --port is given; a directory holding real data is refused
@@ -80,6 +87,7 @@ export function readServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv 
         port: { type: 'string' },
         'data-dir': { type: 'string' },
         'anthropic-base-url': { type: 'string' },
+        'shutdown-grace': { type: 'string' },
         demo: { type: 'boolean' },
         lan: { type: 'boolean' },
         'lan-address': { type: 'string' },
@@ -114,7 +122,17 @@ export function readServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv 
     anthropicBaseUrl,
     demo,
     lan: lanOverrides(values, env),
+    shutdownGraceMs: parseGraceSeconds(
+      values['shutdown-grace'] ?? env.TOLLGATE_SHUTDOWN_GRACE ?? String(DEFAULT_SHUTDOWN_GRACE_SECONDS),
+    ),
   };
+}
+
+function parseGraceSeconds(text: string): number {
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 3600)
+    throw new ConfigError(`--shutdown-grace must be 0-3600 seconds, not "${text}".`);
+  return Math.round(seconds * 1000);
 }
 
 const yes = (value: string | undefined): boolean => value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());

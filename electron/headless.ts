@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const { demo: demoRequested, ...serve } = config;
+  const { demo: demoRequested, shutdownGraceMs, ...serve } = config;
   let demo: DemoDataDir | null = null;
   if (demoRequested) {
     try {
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.error(`tollgate: ${signal} received, finishing in-flight requests…`);
     notifier?.stop();
-    gateway.close().then(
+    gateway.close(shutdownGraceMs).then(
       () => {
         console.error('tollgate: stopped cleanly');
         process.exit(0);

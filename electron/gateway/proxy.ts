@@ -18,7 +18,7 @@ import { emptyUsage, type TokenUsage } from '../pricing/cost.js';
 import { isRecord } from '../store/content-store.js';
 import type { Charge, LogRecord } from '../store/request-log.js';
 import type { KeyIdentity } from '../store/virtual-keys.js';
-import { storeUnwritable, type Admission, type Attribution } from '../governance/ledger.js';
+import { storeUnwritable, type Admission, type AdmissionRequest, type Attribution } from '../governance/ledger.js';
 import type { GatewayContext } from './context.js';
 import { asGatewayError, badRequest, errorBody, GatewayError, sendError } from './errors.js';
 import { noteKeyFailure, refuseThrottledAddress } from './lan-guard.js';
@@ -159,7 +159,8 @@ export async function handleInference(
     if (parsed instanceof GatewayError) throw parsed;
     if (attempt.key) {
       attempt.attribution = ctx.ledger.attribute(attempt.key, headerValue(req.headers, 'x-tollgate-user'));
-      attempt.admission = ctx.ledger.admit(
+      attempt.admission = await admitWhenRoom(
+        ctx,
         {
           key: attempt.key,
           endpoint: route.endpoint,
@@ -170,9 +171,9 @@ export async function handleInference(
           sessionId: attempt.sessionId,
           at: attempt.createdAt,
           priceOf: (model) => ctx.pricing().resolve(model, attempt.createdAt).version,
-          ...storeState(ctx),
         },
         attempt.attribution,
+        upstreamSignal,
       );
     }
     if (route.endpoint === 'messages') await traceAdmission(ctx, route, req, attempt);
@@ -190,6 +191,49 @@ export async function handleInference(
   } finally {
     ending?.();
   }
+}
+
+// ---- admit -----------------------------------------------------------------------------------------
+
+/** How long a request waits for running requests to settle when their holds keep it out of a budget. */
+const BUDGET_WAIT_MS = 30_000;
+
+/**
+ * Admits the request, or refuses it. Refused only because requests in flight hold the room it needs,
+ * it waits for them to settle and asks again (up to BUDGET_WAIT_MS): near a limit requests then run one
+ * after another instead of failing, and each runs against the spend of those before it.
+ */
+async function admitWhenRoom(
+  ctx: GatewayContext,
+  request: Omit<AdmissionRequest, 'storeWritable' | 'storeError'>,
+  attribution: Attribution,
+  signal: AbortSignal,
+): Promise<Admission> {
+  const deadline = performance.now() + BUDGET_WAIT_MS;
+  for (;;) {
+    try {
+      return ctx.ledger.admit({ ...request, ...storeState(ctx) }, attribution);
+    } catch (error) {
+      const left = deadline - performance.now();
+      if (!(error instanceof GatewayError) || error.reason !== 'budget_reserved' || left <= 0 || signal.aborted)
+        throw error;
+      await settlementOrTimeout(ctx, left, signal);
+      if (signal.aborted) throw error;
+    }
+  }
+}
+
+function settlementOrTimeout(ctx: GatewayContext, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    void ctx.ledger.nextSettlement().then(done);
+  });
 }
 
 // ---- settle ----------------------------------------------------------------------------------------

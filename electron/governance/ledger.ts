@@ -69,13 +69,15 @@ export interface Admission {
 /**
  * Holds are the worst case times a per-key factor learned from how far actual costs have gone past
  * their worst case (server tools, compaction and advisor steps use more input than a body shows).
- * A key with nothing settled in the last hour gets a cautious factor, so a first burst cannot overshoot
+ * A key with nothing settled in the last day gets a cautious factor, so a first burst cannot overshoot
  * on estimates nobody has checked yet; it relaxes to 1 once settled costs show the estimates hold.
+ * Near a limit a large hold costs waiting, not refusals: a request held out by running ones waits for
+ * them to settle (see the proxy's admitWhenRoom).
  */
-const UNCALIBRATED_HOLD_FACTOR = 2;
+const UNCALIBRATED_HOLD_FACTOR = 8;
 const CALIBRATION_MARGIN = 1.25;
 const MAX_HOLD_FACTOR = 64;
-const CALIBRATION_WINDOW_MS = 60 * 60_000;
+const CALIBRATION_WINDOW_MS = 24 * 60 * 60_000;
 const CALIBRATION_SAMPLES = 32;
 
 /** Claude Code retries a 429 for about 100 s; a limit freeing later than this should stop it at once. */
@@ -87,6 +89,8 @@ export class GovernanceLedger {
   private readonly inFlightByKey = new Map<string, number>();
   private readonly requestWindows = new Map<string, SlidingWindow>();
   private readonly tokenWindows = new Map<string, SlidingWindow>();
+  /** Requests waiting for room that in-flight requests hold: told at every settlement. */
+  private readonly settlementWaiters = new Set<() => void>();
   /** Per key, recent settled cost ÷ worst case, newest last. */
   private readonly calibration = new Map<string, { at: number; ratio: number }[]>();
 
@@ -253,6 +257,17 @@ export class GovernanceLedger {
     for (const rule of admission.rateLimits) this.tokenWindow(rule)?.add(at, tokens);
     if (admission.estimateMicros > 0 && costMicros > 0)
       this.learn(admission.keyId, costMicros / admission.estimateMicros, at);
+    const waiters = [...this.settlementWaiters];
+    this.settlementWaiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  /**
+   * Resolves at the next settlement: a request refused because in-flight requests hold the room it
+   * needs (budget_reserved) can try again then, so near a limit requests run one after another.
+   */
+  nextSettlement(): Promise<void> {
+    return new Promise((resolve) => this.settlementWaiters.add(resolve));
   }
 
   // ---- views ----------------------------------------------------------------------------------

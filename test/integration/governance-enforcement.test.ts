@@ -332,6 +332,94 @@ describe('budgets', () => {
   it('keeps the same bound when every request asks for 128k output tokens, as Claude Code does', async () => {
     await fireConcurrently(128_000);
   });
+
+  // Server tools make a request read far more input than its body holds (a recorded web search grew from
+  // 2,068 to 22,397 input tokens). Each request below is billed 30,000 input and 400 output tokens:
+  // $0.096, about 6x what a body of "hello" with max_tokens 1,024 suggests. The budget has room for four.
+  const HEAVY_USAGE = { input_tokens: 30_000, output_tokens: 400 };
+  const HEAVY_COST_MICROS = 96_000;
+  const HEAVY_LIMIT_MICROS = 400_000;
+
+  async function burstAt(
+    key: { id: string; value: string },
+    count: number,
+    params: Partial<Anthropic.MessageCreateParamsNonStreaming>,
+  ) {
+    for (let i = 0; i < count; i++) gateway().upstream.enqueue({ kind: 'message', usage: HEAVY_USAGE });
+    const client = sdk(key.value, { maxRetries: 0 });
+    const outcomes = await Promise.all(
+      Array.from({ length: count }, () =>
+        client.messages.create({ model: MODEL, max_tokens: 1024, messages: hello, ...params }).then(
+          () => 'admitted' as const,
+          (error: unknown) => {
+            if (error instanceof APIError) return error;
+            throw error;
+          },
+        ),
+      ),
+    );
+    const refusals = outcomes.filter((outcome): outcome is APIError => outcome !== 'admitted');
+    for (const refusal of refusals) expect(refusal.status).toBe(402);
+    return { admitted: count - refusals.length, refusals: refusals.length };
+  }
+
+  async function expectWithinLimitPlusOneRequest(keyId: string): Promise<number> {
+    const [budget] = await keyBudgets(keyId);
+    const spentMicros = Math.round((budget?.current_usage ?? Number.NaN) * 1e6);
+    const rows = await logRows(keyId);
+    expect(rows.reduce((sum, row) => sum + row.cost_micros, 0)).toBe(spentMicros);
+    expect(spentMicros).toBeLessThanOrEqual(HEAVY_LIMIT_MICROS + HEAVY_COST_MICROS);
+    expect(budget?.reserved).toBe(0);
+    return spentMicros;
+  }
+
+  it('keeps 40 concurrent web-search requests that use 6x the input their bodies show within the limit plus one request', async () => {
+    await start();
+    const key = await createKey({
+      name: 'searching',
+      budget: { max_limit: HEAVY_LIMIT_MICROS / 1e6, reset_duration: '1d' },
+    });
+    const { admitted } = await burstAt(key, 40, {
+      tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }],
+    });
+    expect(admitted).toBeGreaterThanOrEqual(1);
+    const spent = await expectWithinLimitPlusOneRequest(key.id);
+    expect(spent).toBe(admitted * HEAVY_COST_MICROS);
+  });
+
+  it('holds a first burst on a new key to the limit plus one request when each request costs 6x its body', async () => {
+    await start();
+    const key = await createKey({
+      name: 'fresh',
+      budget: { max_limit: HEAVY_LIMIT_MICROS / 1e6, reset_duration: '1d' },
+    });
+    const { admitted } = await burstAt(key, 40, {});
+    expect(admitted).toBeGreaterThanOrEqual(1);
+    expect(await expectWithinLimitPlusOneRequest(key.id)).toBe(admitted * HEAVY_COST_MICROS);
+  });
+
+  it('learns from settled requests that cost more than their bodies suggested and holds the next burst to the limit plus one request', async () => {
+    await start();
+    const key = await createKey({
+      name: 'learning',
+      budget: { max_limit: HEAVY_LIMIT_MICROS / 1e6, reset_duration: '1d' },
+    });
+    await burstAt(key, 1, {});
+    const { admitted } = await burstAt(key, 40, {});
+    expect(admitted).toBeGreaterThanOrEqual(1);
+    expect(await expectWithinLimitPlusOneRequest(key.id)).toBe((admitted + 1) * HEAVY_COST_MICROS);
+  });
+
+  it('runs requests held out by running ones as soon as those settle, instead of refusing them', async () => {
+    await start();
+    // Each one's hold (its 16k-token worst case, scaled by what the first request really cost) is more
+    // than the whole budget, so they can only run one at a time; the budget has room for all of them.
+    const key = await createKey({ name: 'queued', budget: { max_limit: 1.5, reset_duration: '1d' } });
+    await burstAt(key, 1, {});
+    const { admitted, refusals } = await burstAt(key, 6, { max_tokens: 16_000 });
+    expect(refusals).toBe(0);
+    expect(admitted).toBe(6);
+  });
 });
 
 // ---- rate limits -----------------------------------------------------------------------------------
