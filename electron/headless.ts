@@ -37,18 +37,14 @@ async function main(): Promise<void> {
   }
 
   const gateway = await startGateway({ ...serve, processMetrics: true });
-  announce(gateway, demo);
-  // Without a desktop, the notifications the tray app would show go to the console (not for the
-  // demo, whose generated budgets are over their limits on purpose).
-  const notifier = demo
-    ? null
-    : startNotifier({ gateway, notify: ({ title, body }) => gateway.context.logger.warn(`${title}: ${body}`) });
+  let notifier: { stop(): void } | null = null;
 
+  // Installed before "Ready." is printed, so a signal sent as soon as the banner appears is handled.
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {
       console.error('tollgate: forced exit');
-      gateway.context.requestLog.close();
+      gateway.flushNow();
       process.exit(130);
     }
     stopping = true;
@@ -69,9 +65,16 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('uncaughtException', (error) => {
     console.error('tollgate: uncaught exception', error);
-    gateway.context.requestLog.close(); // keep every usage row already queued
+    gateway.flushNow(); // keep every usage row already queued
     process.exit(1);
   });
+
+  announce(gateway, demo);
+  // Without a desktop, the notifications the tray app would show go to the console (not for the
+  // demo, whose generated budgets are over their limits on purpose).
+  notifier = demo
+    ? null
+    : startNotifier({ gateway, notify: ({ title, body }) => gateway.context.logger.warn(`${title}: ${body}`) });
 }
 
 function announce(gateway: Gateway, demo: DemoDataDir | null): void {

@@ -2,8 +2,18 @@
 // key, builds the context, the loopback server and LAN sharing, and knows how to shut all of it down
 // without losing a log row. Plain Node: the headless CLI, the Electron main process and the tests all
 // start it here, and the desktop shell drives it through the Gateway it returns (status, pause, LAN).
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -93,6 +103,8 @@ export interface Gateway {
   lan: GatewayLan;
   /** Stops accepting (loopback and LAN), lets in-flight requests finish (up to graceMs), writes every queued log row. */
   close(graceMs?: number): Promise<void>;
+  /** At a forced exit: writes every queued row now, saving what the store cannot take for the next start. */
+  flushNow(): void;
 }
 
 const RETENTION_SWEEP_MS = 60 * 60 * 1000;
@@ -127,8 +139,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         error,
       ),
     onRecovered: (written) => logger.info(`the store takes writes again: wrote ${written} held rows and traces`),
+    onContentError: (error) => logger.error('could not write captured content (its rows are written); retrying', error),
   });
-  // Requests that were in flight when the last run died: booked before anything new is admitted.
+  // Writes the last run held in memory when its store was full, then the requests that were in flight
+  // when it died: all booked before anything new is admitted.
+  const takenBack = takeBackHeldWrites(options.dataDir, requestLog);
+  if (takenBack > 0) logger.info(`wrote ${takenBack} rows and traces the last run held over while its store was full`);
   const recovered = requestLog.recoverInterrupted((model, usage, at) => {
     const bill = billRequest(priceBook, model, usage, at);
     return { costMicros: bill.costMicros, priceId: bill.price.version.id, byModel: bill.byModel };
@@ -227,7 +243,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   let closing: Promise<void> | null = null;
   const close = (graceMs = 30_000): Promise<void> => {
-    closing ??= shutdown(server, connections, db, context, stopping, sweepTimer, graceMs);
+    closing ??= shutdown(server, connections, db, context, stopping, sweepTimer, graceMs, options.dataDir);
     return closing;
   };
 
@@ -271,6 +287,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       },
     },
     close,
+    flushNow: () => holdOverUnwritten(options.dataDir, context),
   };
 }
 
@@ -285,6 +302,7 @@ async function shutdown(
   stopping: AbortController,
   sweepTimer: NodeJS.Timeout,
   graceMs: number,
+  dataDir: string,
 ): Promise<void> {
   clearInterval(sweepTimer);
   // Past the grace period, requests still running are cut off: each stream ends with an error event
@@ -297,9 +315,61 @@ async function shutdown(
   clearTimeout(cutOff);
   // Let handlers of requests cut off (here or on the LAN) write their rows before the queue is drained.
   await new Promise((resolve) => setImmediate(resolve));
-  context.requestLog.close();
+  holdOverUnwritten(dataDir, context);
   await context.dispatcher.close();
   db.close();
+}
+
+/**
+ * Where writes the store could not take at exit are kept until the next start: beside the store, else
+ * (that disk being the full one) in the system's temporary directory, under a name of this data directory.
+ */
+export function heldWritesPlaces(dataDir: string): { dir: string; prefix: string }[] {
+  const tag = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
+  return [
+    { dir: dataDir, prefix: 'held-writes-' },
+    { dir: tmpdir(), prefix: `tollgate-held-writes-${tag}-` },
+  ];
+}
+
+/** Writes everything queued; what the store cannot take is saved for the next start, and said so. */
+export function holdOverUnwritten(dataDir: string, context: GatewayContext): void {
+  const unwritten = context.requestLog.close();
+  if (unwritten === 0) return;
+  const text = context.requestLog.holdOver();
+  for (const { dir, prefix } of heldWritesPlaces(dataDir)) {
+    const file = join(dir, `${prefix}${Date.now()}-${process.pid}.jsonl`);
+    // Written whole under a temporary name, then renamed: a full disk leaves no half file to replay twice.
+    const partial = `${file}.partial`;
+    try {
+      writeFileSync(partial, text, { mode: 0o600 });
+      renameSync(partial, file);
+      context.logger.warn(
+        `the store could not take ${unwritten} rows and traces; saved them to ${file}, written at the next start`,
+      );
+      return;
+    } catch {
+      rmSync(partial, { force: true });
+    }
+  }
+  context.logger.error(
+    `the store could not take ${unwritten} rows and traces, and nowhere could hold them: they are lost`,
+  );
+}
+
+function takeBackHeldWrites(dataDir: string, requestLog: RequestLog): number {
+  let written = 0;
+  for (const { dir, prefix } of heldWritesPlaces(dataDir)) {
+    const files = existsSync(dir)
+      ? readdirSync(dir).filter((name) => name.startsWith(prefix) && name.endsWith('.jsonl'))
+      : [];
+    for (const name of files.sort()) {
+      const file = join(dir, name);
+      written += requestLog.takeBack(readFileSync(file, 'utf8'));
+      rmSync(file);
+    }
+  }
+  return written;
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

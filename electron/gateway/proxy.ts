@@ -131,12 +131,34 @@ export async function handleInference(
     responseMessage: undefined,
     traced: false,
   };
-  const clientGone = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) clientGone.abort();
-  });
   // The upstream call stops when the client leaves, or when a shutdown's grace period runs out.
-  const upstreamSignal = AbortSignal.any([clientGone.signal, ctx.stopping]);
+  const clientGone = new AbortController();
+  const upstreamStop = new AbortController();
+  res.on('close', () => {
+    if (res.writableFinished) return;
+    clientGone.abort();
+    upstreamStop.abort();
+  });
+  const onStopping = (): void => upstreamStop.abort();
+  if (ctx.stopping.aborted) onStopping();
+  else ctx.stopping.addEventListener('abort', onStopping, { once: true });
+  try {
+    await serve(ctx, route, req, res, listener, attempt, clientGone.signal, upstreamStop.signal);
+  } finally {
+    ctx.stopping.removeEventListener('abort', onStopping);
+  }
+}
+
+async function serve(
+  ctx: GatewayContext,
+  route: InferenceRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  listener: ListenerPolicy,
+  attempt: Attempt,
+  clientGone: AbortSignal,
+  upstreamSignal: AbortSignal,
+): Promise<void> {
   let ending: Ending | null;
 
   try {
@@ -181,9 +203,9 @@ export async function handleInference(
     const edited = attempt.admission?.body;
     const outgoing = edited ? Buffer.from(JSON.stringify(edited)) : attempt.body;
     const upstream = await forward(ctx, route, req, outgoing, attempt.oauth, upstreamSignal);
-    ending = await relay(ctx, upstream, res, attempt, clientGone.signal);
+    ending = await relay(ctx, upstream, res, attempt, clientGone);
   } catch (error) {
-    ending = refuseOrFail(ctx, res, attempt, error, clientGone.signal.aborted);
+    ending = refuseOrFail(ctx, res, attempt, error, clientGone.aborted);
     noteKeyFailure(ctx, listener, req, error);
   }
   try {

@@ -83,6 +83,11 @@ export interface StoreHealth {
   pending: number;
 }
 
+interface CapturedContent {
+  logId: number;
+  record: LogRecord;
+}
+
 type JournalEntry =
   | {
       kind: 'row';
@@ -200,11 +205,16 @@ export interface RequestLogOptions {
   flushDelayMs?: number;
   /** Called when a write first fails (the store has become unwritable), not on every retry. */
   onFlushError?: (error: unknown) => void;
+  /** Called when captured content first fails to be written (its rows are safe; it is retried). */
+  onContentError?: (error: unknown) => void;
   /** Called when writes succeed again after failing. */
   onRecovered?: (written: number) => void;
   /** How soon a failed write is tried again. */
   retryDelayMs?: number;
 }
+
+/** How long a usage note may wait for another write to share its commit. */
+const USAGE_NOTE_DELAY_MS = 250;
 
 const INTERRUPTED_MESSAGE =
   'Tollgate stopped (a crash or forced exit) while this request was in flight. It is booked at the usage seen ' +
@@ -233,6 +243,9 @@ export class RequestLog {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private failure: { error: string; since: number } | null = null;
+  private contentQueue: CapturedContent[] = [];
+  private contentImmediate: NodeJS.Immediate | null = null;
+  private contentTimer: NodeJS.Timeout | null = null;
   private readonly insertCharge;
   private readonly addSpend;
   private readonly insertTrace;
@@ -386,6 +399,9 @@ export class RequestLog {
    * the store could not write it; it then stays queued and is written when the store recovers.
    */
   append(record: LogRecord, charges: readonly Charge[] = [], traced = false): Promise<boolean> {
+    // A usage note still queued for this request is superseded by its row.
+    if (traced)
+      this.queue = this.queue.filter((entry) => entry.kind !== 'usage' || entry.requestId !== record.request_id);
     return new Promise((done) => this.enqueue({ kind: 'row', record, charges, traced, done }));
   }
 
@@ -401,8 +417,8 @@ export class RequestLog {
 
   /** Notes the usage a traced request's stream has reported so far; written with the next commit, awaited by nobody. */
   noteUsage(requestId: string, usage: TokenUsage): void {
-    const last = this.queue.at(-1);
-    if (last?.kind === 'usage' && last.requestId === requestId) last.usage = { ...usage };
+    const queued = this.queue.find((entry) => entry.kind === 'usage' && entry.requestId === requestId);
+    if (queued?.kind === 'usage') queued.usage = { ...usage };
     else this.enqueue({ kind: 'usage', requestId, usage: { ...usage } });
   }
 
@@ -419,8 +435,14 @@ export class RequestLog {
     };
   }
 
-  /** Writes everything queued in one transaction. Synchronous, so it is safe at exit. */
+  /** Writes everything queued, rows and then their content. Synchronous, so it is safe at exit. */
   flush(): void {
+    this.commit();
+    this.flushContent();
+  }
+
+  /** The group commit: every row, charge and trace queued, in one transaction; content follows in its own. */
+  private commit(): void {
     if (this.timer) clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
@@ -428,8 +450,9 @@ export class RequestLog {
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
+    let captured: CapturedContent[];
     try {
-      this.writeBatch(batch);
+      captured = this.writeBatch(batch);
     } catch (error) {
       // Keep everything: the retry writes it rather than dropping spend on a full disk or a passing error.
       // The rollback also undid any content blobs, so the content store must not trust its cache.
@@ -439,7 +462,7 @@ export class RequestLog {
         this.failure = { error: describeWriteError(error), since: Date.now() };
         this.options.onFlushError?.(error);
       }
-      this.timer ??= setTimeout(() => this.flush(), this.options.retryDelayMs ?? 1000);
+      this.timer ??= setTimeout(() => this.commit(), this.options.retryDelayMs ?? 1000);
       for (const entry of batch) settleWaiter(entry, false);
       return;
     }
@@ -448,12 +471,49 @@ export class RequestLog {
       this.options.onRecovered?.(batch.length);
     }
     for (const entry of batch) settleWaiter(entry, true);
+    this.queueContent(captured);
   }
 
-  close(): void {
+  /**
+   * Writes everything queued and stops the timers. Returns the writes the store could not take (a full
+   * disk): the caller saves them with holdOver() so that nothing is dropped at exit.
+   */
+  close(): number {
     this.flush();
     if (this.timer) clearTimeout(this.timer);
+    if (this.contentTimer) clearTimeout(this.contentTimer);
     this.timer = null;
+    this.contentTimer = null;
+    return this.queue.length;
+  }
+
+  /**
+   * The writes still queued, as JSON lines for a file beside the store, and forgets them. Captured content
+   * is left out: the rows, their spend and the traces are what must survive. Replayed by takeBack().
+   */
+  holdOver(): string {
+    const lines = this.queue.flatMap((entry): string[] => {
+      if (entry.kind === 'row') {
+        const { content: _content, ...record } = entry.record;
+        void _content;
+        return [JSON.stringify({ kind: 'row', record, charges: entry.charges, traced: entry.traced })];
+      }
+      if (entry.kind === 'trace') return [JSON.stringify({ kind: 'trace', trace: entry.trace })];
+      return [JSON.stringify(entry)];
+    });
+    this.queue = [];
+    return lines.map((line) => line + '\n').join('');
+  }
+
+  /** Writes what an earlier run held over (holdOver's text) in one transaction. Call at start-up, before recoverInterrupted. */
+  takeBack(text: string): number {
+    const entries = text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as JournalEntry);
+    this.flush();
+    this.queueContent(this.writeBatch(entries));
+    return entries.length;
   }
 
   /**
@@ -496,12 +556,16 @@ export class RequestLog {
       settleWaiter(entry, false);
       return;
     }
-    if (this.queue.length >= this.batchSize) this.flush();
-    else if (this.flushDelayMs === 0) this.immediate ??= setImmediate(() => this.flush());
-    else this.timer ??= setTimeout(() => this.flush(), this.flushDelayMs);
+    if (this.queue.length >= this.batchSize) this.commit();
+    // Usage notes are for a crash mid-stream, awaited by nobody: they ride along with the next commit.
+    else if (entry.kind === 'usage') this.timer ??= setTimeout(() => this.commit(), USAGE_NOTE_DELAY_MS);
+    else if (this.flushDelayMs === 0) this.immediate ??= setImmediate(() => this.commit());
+    else this.timer ??= setTimeout(() => this.commit(), this.flushDelayMs);
   }
 
-  private writeBatch(batch: readonly JournalEntry[]): void {
+  /** Writes a batch in one transaction; returns the captured content of its rows, to be written next. */
+  private writeBatch(batch: readonly JournalEntry[]): CapturedContent[] {
+    const captured: CapturedContent[] = [];
     this.db.transaction(() => {
       const lastUse = new Map<string, number>();
       for (const entry of batch) {
@@ -516,15 +580,7 @@ export class RequestLog {
         }
         const { record } = entry;
         const { lastInsertRowid } = this.insert.run(toRow(record));
-        if (record.content) {
-          this.content.save(
-            Number(lastInsertRowid),
-            record.content.request,
-            record.content.response,
-            record.created_at,
-            record.session_id ?? record.virtual_key_id,
-          );
-        }
+        if (record.content) captured.push({ logId: Number(lastInsertRowid), record });
         if (record.cost_micros !== 0) {
           for (const charge of entry.charges) {
             const values = {
@@ -544,6 +600,49 @@ export class RequestLog {
       }
       for (const [keyId, at] of lastUse) this.touchKey.run(at, keyId);
     })();
+    return captured;
+  }
+
+  /**
+   * Captured content is written in a transaction of its own just after its rows: hashing, compressing and
+   * indexing a conversation need not delay the end of the answer, and a row never waits on its content.
+   */
+  private queueContent(captured: readonly CapturedContent[]): void {
+    if (captured.length === 0) return;
+    this.contentQueue.push(...captured);
+    this.contentImmediate ??= setImmediate(() => this.flushContent());
+  }
+
+  /** Writes captured content still queued. Synchronous; readers of content call it first. */
+  flushContent(): void {
+    if (this.contentImmediate) clearImmediate(this.contentImmediate);
+    this.contentImmediate = null;
+    if (this.contentQueue.length === 0) return;
+    const batch = this.contentQueue;
+    this.contentQueue = [];
+    try {
+      this.db.transaction(() => {
+        for (const { logId, record } of batch) {
+          if (!record.content) continue;
+          this.content.save(
+            logId,
+            record.content.request,
+            record.content.response,
+            record.created_at,
+            record.session_id ?? record.virtual_key_id,
+          );
+        }
+      })();
+    } catch (error) {
+      // The rollback undid any blobs, so the content store must not trust its cache; the rows are safe.
+      this.content.forgetStored();
+      if (this.contentTimer === null) this.options.onContentError?.(error);
+      this.contentQueue = batch.concat(this.contentQueue);
+      this.contentTimer ??= setTimeout(() => {
+        this.contentTimer = null;
+        this.flushContent();
+      }, this.options.retryDelayMs ?? 1000);
+    }
   }
 
   /**
@@ -554,6 +653,7 @@ export class RequestLog {
    * later turns of the same session is found on the row that sent it first.
    */
   query(query: LogQuery): { logs: LogEntry[]; next_cursor: string | null; has_more: boolean } {
+    this.flush();
     const where: string[] = [];
     const params: (string | number)[] = [];
     const add = (clause: string, value: string | number): void => {
@@ -602,6 +702,7 @@ export class RequestLog {
   }
 
   get(id: number): { log: LogEntry; request: unknown; response: unknown } | null {
+    this.flush();
     const row = this.byId.get(id);
     if (!row) return null;
     const content = this.content.load(id);

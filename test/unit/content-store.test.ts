@@ -21,6 +21,7 @@ let db: Db;
 let content: ContentStore;
 let log: RequestLog;
 let flushErrors: unknown[];
+let contentErrors: unknown[];
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'tollgate-content-'));
@@ -28,11 +29,13 @@ beforeEach(() => {
   db = openDatabase(file);
   content = new ContentStore(db);
   flushErrors = [];
+  contentErrors = [];
   // A flush delay far longer than any test: rows reach the database only when a test flushes.
   log = new RequestLog(db, content, {
     batchSize: 1_000,
     flushDelayMs: 600_000,
     onFlushError: (e) => flushErrors.push(e),
+    onContentError: (e) => contentErrors.push(e),
   });
 });
 
@@ -297,7 +300,8 @@ describe('the log writer', () => {
   });
 
   it('drains its queue on close', () => {
-    for (let i = 0; i < 7; i++) log.appendQuietly(record({ content: { request: requestFor(1), response: responseFor(1) } }));
+    for (let i = 0; i < 7; i++)
+      log.appendQuietly(record({ content: { request: requestFor(1), response: responseFor(1) } }));
     log.close();
     expect(log.pending).toBe(0);
     expect(count('request_logs')).toBe(7);
@@ -325,7 +329,8 @@ describe('the log writer', () => {
     const other = new Database(file);
     try {
       other.exec('BEGIN IMMEDIATE');
-      for (let i = 0; i < 5; i++) log.appendQuietly(record({ content: { request: requestFor(2), response: responseFor(2) } }));
+      for (let i = 0; i < 5; i++)
+        log.appendQuietly(record({ content: { request: requestFor(2), response: responseFor(2) } }));
 
       log.flush();
 
@@ -346,9 +351,9 @@ describe('the log writer', () => {
     }
   });
 
-  it('keeps the content of rows whose first write failed half-way, once the retry succeeds', () => {
-    // The disk fills up mid-batch (simulated with max_page_count): the first row's content is
-    // written, the second row's large response does not fit, and the transaction rolls back.
+  it('writes the rows at once when their content does not fit, and the content once the retry succeeds', () => {
+    // The disk fills up (simulated with max_page_count): the rows fit, the second row's large response
+    // does not, and the content transaction rolls back while the rows and their spend stay written.
     const small = { request: requestFor(1), response: responseFor(1) };
     const large = { request: requestFor(2), response: { text: randomBytes(256 * 1024).toString('base64') } };
     const pages = db.pragma('page_count', { simple: true }) as number;
@@ -358,15 +363,16 @@ describe('the log writer', () => {
 
     log.flush();
 
-    expect(flushErrors).toHaveLength(1);
-    expect(String(flushErrors[0])).toMatch(/full/i);
-    expect(log.pending).toBe(2);
-    expect(count('request_logs')).toBe(0);
+    expect(flushErrors).toHaveLength(0);
+    expect(contentErrors).toHaveLength(1);
+    expect(String(contentErrors[0])).toMatch(/full/i);
+    expect(log.pending).toBe(0);
+    expect(count('request_logs')).toBe(2);
+    expect(count('request_content')).toBe(0);
 
     db.pragma('max_page_count = 4294967294'); // space is freed
     log.flush();
 
-    expect(log.pending).toBe(0);
     const [second, first] = log.query({ limit: 10 }).logs;
     expect(log.get(first?.id ?? -1)?.request).toEqual(small.request);
     expect(log.get(first?.id ?? -1)?.response).toEqual(small.response);
