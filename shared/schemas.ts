@@ -314,7 +314,7 @@ const timeParam = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime
 export const logQuerySchema = z.object({
   vk: z.string().optional(),
   model: z.string().optional(),
-  /** An HTTP status code (`200`, `401`) or an outcome (`success`, `error`, `blocked`, `aborted`). */
+  /** An HTTP status code (`200`, `401`) or an outcome (`success`, `error`, `blocked`, `aborted`, `interrupted`). */
   status: z.union([z.coerce.number().int().min(100).max(599), logStatusSchema]).optional(),
   session: z.string().optional(),
   team: z.string().optional(),
@@ -343,15 +343,20 @@ export const logExportQuerySchema = logQuerySchema.omit({ limit: true, cursor: t
   limit: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
 });
 
-/** One model's share of a request that ran steps on several models or hid steps in usage.iterations. */
-export const modelUsageSchema = z.object({
-  model: z.string(),
+/** Token counts as a log row shows them: the cache writes split into what is billed at 5 minutes and at 1 hour. */
+const tokenCountsShape = {
   input_tokens: z.number().int(),
   output_tokens: z.number().int(),
   cache_creation_input_tokens: z.number().int(),
   cache_creation_5m_input_tokens: z.number().int(),
   cache_creation_1h_input_tokens: z.number().int(),
   cache_read_input_tokens: z.number().int(),
+};
+
+/** One model's share of a request that ran steps on several models or hid steps in usage.iterations. */
+export const modelUsageSchema = z.object({
+  model: z.string(),
+  ...tokenCountsShape,
   /** The iteration types priced here, in order: message, compaction, advisor_message… */
   iteration_types: z.array(z.string()),
   cost: z.number(),
@@ -379,12 +384,7 @@ export const logEntrySchema = z.object({
   error_type: z.string().nullable(),
   error_message: z.string().nullable(),
   stream: z.boolean(),
-  input_tokens: z.number().int(),
-  output_tokens: z.number().int(),
-  cache_creation_input_tokens: z.number().int(),
-  cache_creation_5m_input_tokens: z.number().int(),
-  cache_creation_1h_input_tokens: z.number().int(),
-  cache_read_input_tokens: z.number().int(),
+  ...tokenCountsShape,
   web_search_requests: z.number().int(),
   web_fetch_requests: z.number().int(),
   /**
@@ -408,7 +408,7 @@ export const logEntrySchema = z.object({
   team_id: z.string().nullable(),
   customer_id: z.string().nullable(),
   /** Why governance refused the request: key_missing, key_unknown, key_revoked, key_expired, model_denied,
-   * tool_denied, concurrency_limit, rate_limit, budget_exhausted, budget_reserved, governance_unavailable, invalid_request, too_large. */
+   * tool_denied, concurrency_limit, rate_limit, budget_exhausted, budget_reserved, governance_unavailable, store_unwritable, invalid_request, too_large. */
   refusal_reason: z.string().nullable(),
   /** The model the client asked for, when a remap sent another. */
   requested_model: z.string().nullable(),

@@ -26,8 +26,8 @@ export interface PriceVersion {
   retired_at: number | null;
 }
 
-/** Token counts as the Anthropic API reports them (`usage` of a message, or the sum seen on a stream). */
-export interface TokenUsage {
+/** The token counts of one sampling call, or of a whole request. */
+export interface TokenCounts {
   input_tokens: number;
   output_tokens: number;
   cache_creation_input_tokens: number;
@@ -35,6 +35,10 @@ export interface TokenUsage {
   /** The 5 m / 1 h split of cache_creation_input_tokens, when the API gives it. */
   cache_creation_5m_input_tokens?: number;
   cache_creation_1h_input_tokens?: number;
+}
+
+/** Token counts as the Anthropic API reports them (`usage` of a message, or the sum seen on a stream). */
+export interface TokenUsage extends TokenCounts {
   web_search_requests?: number;
   /** Web fetches carry no fee of their own (their content is billed as input tokens); counted for the log. */
   web_fetch_requests?: number;
@@ -45,16 +49,10 @@ export interface TokenUsage {
   iterations?: IterationUsage[];
 }
 
-export interface IterationUsage {
+export interface IterationUsage extends TokenCounts {
   type: string;
   /** The model this step ran on; absent means the response's model. */
   model?: string;
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_input_tokens: number;
-  cache_read_input_tokens: number;
-  cache_creation_5m_input_tokens?: number;
-  cache_creation_1h_input_tokens?: number;
 }
 
 export const emptyUsage = (): TokenUsage => ({

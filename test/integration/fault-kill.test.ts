@@ -6,10 +6,8 @@
 // complete has exactly one row, every cost is charged to each budget it lands on, requests cut off
 // are booked as `interrupted` rows with their charges, no admission trace is left, and `npm run doctor`
 // agrees.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { VirtualKey } from '../../shared/schemas.js';
 import {
   bookedInterrupted,
@@ -24,11 +22,9 @@ import {
   seededRandom,
   serve,
   type Served,
+  useFaultBench,
 } from '../support/faults.js';
-import { UPSTREAM_API_KEY } from '../support/gateway.js';
-import { stopAllProcesses } from '../support/processes.js';
 import { parseSse } from '../support/sse.js';
-import { startStandIn, type StandIn } from '../support/upstream.js';
 
 const TOTAL_REQUESTS = 300;
 const CLIENTS = 16;
@@ -42,19 +38,7 @@ const SEED = Number(process.env.TOLLGATE_FAULT_SEED ?? 20_260_611);
 /** Between stream events (about 10 per answer), and once before a JSON answer. */
 const EVENT_DELAY_MS = 30;
 
-let upstream: StandIn;
-let scratch: string;
-
-beforeEach(async () => {
-  upstream = await startStandIn({ apiKey: UPSTREAM_API_KEY });
-  scratch = mkdtempSync(join(tmpdir(), 'tollgate-fault-kill-'));
-});
-
-afterEach(async () => {
-  await stopAllProcesses();
-  await upstream.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
+const bench = useFaultBench('tollgate-fault-kill-');
 
 interface Planned {
   index: number;
@@ -121,8 +105,8 @@ async function send(url: string, keyValue: string, planned: Planned, onHeaders: 
 
 describe('kill -9 under load', () => {
   it('keeps one row per completed answer, charges every cost to its budgets and books cut-off requests as interrupted', async () => {
-    const dataDir = join(scratch, 'data');
-    let served: Served = await serve({ dataDir, upstreamUrl: upstream.url });
+    const dataDir = join(bench.scratch(), 'data');
+    let served: Served = await serve({ dataDir, upstreamUrl: bench.upstream().url });
     const port = served.port;
 
     const budget = { max_limit: 1000, reset_duration: '1M' };
@@ -179,7 +163,7 @@ describe('kill -9 under load', () => {
         served.process.signal('SIGKILL');
         const exit = await served.process.exited;
         expect(exit.signal).toBe('SIGKILL');
-        served = await serve({ dataDir, upstreamUrl: upstream.url, port });
+        served = await serve({ dataDir, upstreamUrl: bench.upstream().url, port });
         record.booked = bookedInterrupted(served);
         kills.push(record);
       } finally {
@@ -194,7 +178,7 @@ describe('kill -9 under load', () => {
         const planned = plan[next++];
         if (planned === undefined) return;
         // The stand-in takes replies in arrival order; every one is the same slow reply, so order does not matter.
-        upstream.enqueue({ kind: 'slow', delayMsPerEvent: EVENT_DELAY_MS });
+        bench.upstream().enqueue({ kind: 'slow', delayMsPerEvent: EVENT_DELAY_MS });
         inFlight++;
         let answered = false;
         const outcome = await send(served.url, keyValue[planned.key], planned, () => {

@@ -4,11 +4,9 @@
 // end with a well-formed `event: error` saying Tollgate is restarting (not a bare socket close), and
 // leave an `error` row with the usage it streamed, charged to its budget; the process must exit 0
 // soon after the grace, with no admission trace left and the budget invariant intact.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { VirtualKey } from '../../shared/schemas.js';
 import {
   chargesByRequest,
@@ -21,11 +19,9 @@ import {
   runDoctor,
   serve,
   type Served,
+  useFaultBench,
 } from '../support/faults.js';
-import { UPSTREAM_API_KEY } from '../support/gateway.js';
-import { stopAllProcesses } from '../support/processes.js';
 import { parseSse, type ParsedSseEvent } from '../support/sse.js';
-import { startStandIn, type StandIn } from '../support/upstream.js';
 
 const GRACE_SECONDS = 1;
 const LONG_STREAMS = 3;
@@ -36,19 +32,7 @@ const LONG_DELAY_MS = 180;
 const SHORT_TEXT = 'short and sweet';
 const SHORT_DELAY_MS = 50;
 
-let upstream: StandIn;
-let scratch: string;
-
-beforeEach(async () => {
-  upstream = await startStandIn({ apiKey: UPSTREAM_API_KEY });
-  scratch = mkdtempSync(join(tmpdir(), 'tollgate-fault-sigterm-'));
-});
-
-afterEach(async () => {
-  await stopAllProcesses();
-  await upstream.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
+const bench = useFaultBench('tollgate-fault-sigterm-');
 
 interface Received {
   requestId: string;
@@ -95,10 +79,10 @@ function streamedText(events: ParsedSseEvent[]): string {
 
 describe('SIGTERM with streams longer than the grace', () => {
   it('ends each long stream with an error event saying Tollgate is restarting, books it, and exits 0 soon after the grace', async () => {
-    const dataDir = join(scratch, 'data');
+    const dataDir = join(bench.scratch(), 'data');
     const served = await serve({
       dataDir,
-      upstreamUrl: upstream.url,
+      upstreamUrl: bench.upstream().url,
       extraArgs: ['--shutdown-grace', String(GRACE_SECONDS)],
     });
     const { virtual_key: key } = await create<{ virtual_key: VirtualKey & { value: string } }>(
@@ -111,10 +95,10 @@ describe('SIGTERM with streams longer than the grace', () => {
     // One at a time, so each takes the reply queued for it.
     const long: { requestId: string; done: Promise<Received> }[] = [];
     for (let i = 0; i < LONG_STREAMS; i++) {
-      upstream.enqueue({ kind: 'slow', delayMsPerEvent: LONG_DELAY_MS });
+      bench.upstream().enqueue({ kind: 'slow', delayMsPerEvent: LONG_DELAY_MS });
       long.push(await openStream(served, key.value, LONG_TEXT));
     }
-    upstream.enqueue({ kind: 'slow', delayMsPerEvent: SHORT_DELAY_MS });
+    bench.upstream().enqueue({ kind: 'slow', delayMsPerEvent: SHORT_DELAY_MS });
     const short = await openStream(served, key.value, SHORT_TEXT);
 
     const signalledAt = performance.now();

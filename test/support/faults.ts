@@ -3,16 +3,46 @@
 // gateway's SQLite file directly, and states the settlement invariant every fault must leave intact:
 // for every budget and period, the recorded usage is the sum of its charges, and each charge is the
 // cost on its request's log row. Also a seeded PRNG, so that "random" fault moments replay.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { UPSTREAM_API_KEY } from './gateway.js';
-import { childEnv, runProcess, startProcess, type FinishedProcess, type RunningProcess } from './processes.js';
+import { afterEach, beforeEach } from 'vitest';
+import {
+  childEnv,
+  runProcess,
+  startProcess,
+  stopAllProcesses,
+  type FinishedProcess,
+  type RunningProcess,
+} from './processes.js';
+import { startStandIn, type StandIn } from './upstream.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const MODEL = 'claude-sonnet-4-5-20250929';
 const LISTENING = /^Tollgate gateway listening on (http:\/\/\S+)$/;
+
+/** Each test gets a stand-in upstream and a scratch directory; both go afterwards, with every child process. */
+export function useFaultBench(prefix: string): { upstream: () => StandIn; scratch: () => string } {
+  let upstream: StandIn | null = null;
+  let scratch: string | null = null;
+  beforeEach(async () => {
+    upstream = await startStandIn({ apiKey: UPSTREAM_API_KEY });
+    scratch = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterEach(async () => {
+    await stopAllProcesses();
+    await upstream?.close();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+  const started = <T>(value: T | null): T => {
+    if (value === null) throw new Error('useFaultBench: only inside a test');
+    return value;
+  };
+  return { upstream: () => started(upstream), scratch: () => started(scratch) };
+}
 
 /** A package.json script's command line without npm in between, so the test and the script cannot drift apart. */
 export function scriptCommand(name: 'serve' | 'doctor'): { command: string; args: string[] } {
