@@ -240,7 +240,7 @@ async function admitWhenRoom(
       if (!(error instanceof GatewayError) || error.reason !== 'budget_reserved' || left <= 0 || signal.aborted)
         throw error;
       await settlementOrTimeout(ctx, left, signal);
-      if (signal.aborted) throw error;
+      if (signal.aborted) throw ctx.stopping.aborted ? restarting() : error;
     }
   }
 }

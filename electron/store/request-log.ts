@@ -213,6 +213,9 @@ export interface RequestLogOptions {
   retryDelayMs?: number;
 }
 
+/** Captured content waits this long for more to share its transaction (hashing and indexing batch well). */
+const CONTENT_DELAY_MS = 20;
+
 /** How long a usage note may wait for another write to share its commit. */
 const USAGE_NOTE_DELAY_MS = 250;
 
@@ -244,8 +247,8 @@ export class RequestLog {
   private immediate: NodeJS.Immediate | null = null;
   private failure: { error: string; since: number } | null = null;
   private contentQueue: CapturedContent[] = [];
-  private contentImmediate: NodeJS.Immediate | null = null;
   private contentTimer: NodeJS.Timeout | null = null;
+  private contentFailing = false;
   private readonly insertCharge;
   private readonly addSpend;
   private readonly insertTrace;
@@ -610,13 +613,16 @@ export class RequestLog {
   private queueContent(captured: readonly CapturedContent[]): void {
     if (captured.length === 0) return;
     this.contentQueue.push(...captured);
-    this.contentImmediate ??= setImmediate(() => this.flushContent());
+    this.contentTimer ??= setTimeout(() => {
+      this.contentTimer = null;
+      this.flushContent();
+    }, CONTENT_DELAY_MS);
   }
 
   /** Writes captured content still queued. Synchronous; readers of content call it first. */
   flushContent(): void {
-    if (this.contentImmediate) clearImmediate(this.contentImmediate);
-    this.contentImmediate = null;
+    if (this.contentTimer) clearTimeout(this.contentTimer);
+    this.contentTimer = null;
     if (this.contentQueue.length === 0) return;
     const batch = this.contentQueue;
     this.contentQueue = [];
@@ -633,12 +639,14 @@ export class RequestLog {
           );
         }
       })();
+      this.contentFailing = false;
     } catch (error) {
       // The rollback undid any blobs, so the content store must not trust its cache; the rows are safe.
       this.content.forgetStored();
-      if (this.contentTimer === null) this.options.onContentError?.(error);
+      if (!this.contentFailing) this.options.onContentError?.(error);
+      this.contentFailing = true;
       this.contentQueue = batch.concat(this.contentQueue);
-      this.contentTimer ??= setTimeout(() => {
+      this.contentTimer = setTimeout(() => {
         this.contentTimer = null;
         this.flushContent();
       }, this.options.retryDelayMs ?? 1000);

@@ -111,6 +111,34 @@ describe('migrations', () => {
     }
   });
 
+  it('0005-durable-settlement carries spend recorded before it over as one charge per budget period', () => {
+    const db = new Database(':memory:');
+    try {
+      db.pragma('foreign_keys = ON');
+      const index = migrations.findIndex((migration) => migration.name === '0005-durable-settlement');
+      migrate(db, migrations.slice(0, index));
+      db.prepare(
+        `INSERT INTO budgets (id, owner_type, owner_id, max_limit_micros, reset_duration, anchor_at, created_at, updated_at)
+         VALUES ('b1', 'virtual_key', 'k1', 5000000, '1M', 0, 0, 0)`,
+      ).run();
+      db.prepare('INSERT INTO budget_spend (budget_id, period_start, spent_micros) VALUES (?, ?, ?)').run(
+        'b1',
+        100,
+        1234,
+      );
+      db.prepare('INSERT INTO budget_spend (budget_id, period_start, spent_micros) VALUES (?, ?, ?)').run('b1', 200, 0);
+
+      migrate(db, migrations.slice(0, index + 1));
+
+      expect(db.prepare('SELECT budget_id, period_start, request_id, micros FROM budget_charges').all()).toEqual([
+        { budget_id: 'b1', period_start: 100, request_id: 'carried-over', micros: 1234 },
+      ]);
+      expect(db.prepare('SELECT count(*) AS n FROM admissions').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
   it('does nothing when the database is already at the current version', () => {
     const db = new Database(':memory:');
     try {

@@ -12,19 +12,19 @@ CREATE TABLE budget_charges (
   micros       INTEGER NOT NULL,
   PRIMARY KEY (budget_id, period_start, request_id)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX budget_charges_by_request ON budget_charges (request_id);
 
 INSERT INTO budget_charges (budget_id, period_start, request_id, micros)
   SELECT budget_id, period_start, 'carried-over', spent_micros FROM budget_spend WHERE spent_micros <> 0;
 
+-- A rowid table: its records (a kilobyte or two of JSON) are too large for a WITHOUT ROWID b-tree.
 CREATE TABLE admissions (
-  request_id TEXT PRIMARY KEY,
+  request_id TEXT NOT NULL PRIMARY KEY,
   created_at INTEGER NOT NULL,
   -- JSON: the request's log row as known when it was admitted, and the budgets it holds.
   record     TEXT NOT NULL,
   -- JSON: the usage its stream had reported so far, when any.
   usage      TEXT
-) STRICT, WITHOUT ROWID;
+) STRICT;
 
 -- Per-model usage and cost when usage.iterations priced steps separately (compaction, advisor).
 ALTER TABLE request_logs ADD COLUMN usage_by_model TEXT;
