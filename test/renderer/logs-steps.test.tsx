@@ -116,11 +116,14 @@ describe('a request that ran steps the top-level usage does not show', () => {
 
     const breakdown = within(panel).getByRole('table', { name: 'By model and step' });
     expect(within(breakdown).getAllByRole('row').map(cells)).toEqual([
-      ['Model', 'Steps', 'Input', 'Output', 'Cache write', 'Cache read', 'Cost'],
-      ['sonnet-5', 'compaction, message', '1,200', '340', '2,000', '45K', '$0.0321'],
-      ['opus-4-8', 'advisor', '800', '120', '0', '0', '$0.0204'],
-      ['Total', '$0.0525'],
+      ['Model', 'Steps', 'Cost', 'Input', 'Output', 'Cache write', 'Cache read'],
+      ['sonnet-5', 'compaction, message', '$0.0321', '1,200', '340', '2,000', '45K'],
+      ['opus-4-8', 'advisor', '$0.0204', '800', '120', '0', '0'],
+      ['Total', '$0.0525', ''],
     ]);
+    // The top-level usage is shown for what it is, without a price that would not add up to the bill.
+    const topLevel = within(panel).getByRole('table', { name: 'Top-level usage' });
+    expect(within(topLevel).getAllByRole('row')[0]?.textContent).toBe('TokensCount');
     expect(
       within(panel).getByText(
         'This request ran steps on several models and a compaction step, which its top-level usage does not show; its cost is the sum of these.',

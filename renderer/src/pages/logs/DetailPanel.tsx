@@ -102,6 +102,7 @@ function Summary({
   names: DetailPanelProps['names'];
   onSession: (id: string) => void;
 }) {
+  const itemised = log.usage_by_model.length > 0;
   const version = findVersion(pricing, log.price_version);
   const rates = version ? ratesFor(version, promptTokens(log)) : null;
   const lines: { label: string; count: number; rate: number | null }[] = [
@@ -171,20 +172,31 @@ function Summary({
             )}
           </span>
         </div>
-        <table className="logs-breakdown">
-          <caption className="visually-hidden">Tokens and what each kind cost</caption>
+        {itemised && <ModelBreakdown usage={log.usage_by_model} />}
+        {itemised && (
+          <div className="logs-model-usage">
+            <h4 id="detail-top-level">Top-level usage</h4>
+            <p className="muted logs-small">What the API reports as the request's usage: its message steps only.</p>
+          </div>
+        )}
+        <table className="logs-breakdown" aria-labelledby={itemised ? 'detail-top-level' : undefined}>
+          {!itemised && <caption className="visually-hidden">Tokens and what each kind cost</caption>}
           <thead>
             <tr>
               <th scope="col">Tokens</th>
               <th scope="col" className="end">
                 Count
               </th>
-              <th scope="col" className="end">
-                $ / MTok
-              </th>
-              <th scope="col" className="end">
-                Cost
-              </th>
+              {!itemised && (
+                <>
+                  <th scope="col" className="end">
+                    $ / MTok
+                  </th>
+                  <th scope="col" className="end">
+                    Cost
+                  </th>
+                </>
+              )}
             </tr>
           </thead>
           <tbody>
@@ -192,10 +204,14 @@ function Summary({
               <tr key={line.label} className={line.count === 0 ? 'is-zero' : undefined}>
                 <th scope="row">{line.label}</th>
                 <td className="end num">{tokens(line.count)}</td>
-                <td className="end num">{line.rate === null ? '—' : formatUsd(line.rate, 'precise')}</td>
-                <td className="end num">
-                  {line.rate === null ? '—' : costExact((line.count * line.rate) / 1_000_000)}
-                </td>
+                {!itemised && (
+                  <>
+                    <td className="end num">{line.rate === null ? '—' : formatUsd(line.rate, 'precise')}</td>
+                    <td className="end num">
+                      {line.rate === null ? '—' : costExact((line.count * line.rate) / 1_000_000)}
+                    </td>
+                  </>
+                )}
               </tr>
             ))}
           </tbody>
@@ -221,7 +237,6 @@ function Summary({
             )}
           </dl>
         )}
-        {log.usage_by_model.length > 0 && <ModelBreakdown usage={log.usage_by_model} />}
       </section>
 
       <section className="logs-detail-section" aria-labelledby="detail-timing">
@@ -342,6 +357,9 @@ function ModelBreakdown({ usage }: { usage: readonly ModelUsage[] }) {
               <th scope="col">Model</th>
               <th scope="col">Steps</th>
               <th scope="col" className="end">
+                Cost
+              </th>
+              <th scope="col" className="end">
                 Input
               </th>
               <th scope="col" className="end">
@@ -353,9 +371,6 @@ function ModelBreakdown({ usage }: { usage: readonly ModelUsage[] }) {
               <th scope="col" className="end">
                 Cache read
               </th>
-              <th scope="col" className="end">
-                Cost
-              </th>
             </tr>
           </thead>
           <tbody>
@@ -365,6 +380,9 @@ function ModelBreakdown({ usage }: { usage: readonly ModelUsage[] }) {
                   {shortModel(part.model)}
                 </th>
                 <td>{stepsLabel(part.iteration_types)}</td>
+                <td className="end num" title={costExact(part.cost)}>
+                  {formatUsd(part.cost, 'precise')}
+                </td>
                 <td className="end num" title={tokens(part.input_tokens)}>
                   {tokensShort(part.input_tokens)}
                 </td>
@@ -377,20 +395,18 @@ function ModelBreakdown({ usage }: { usage: readonly ModelUsage[] }) {
                 <td className="end num" title={tokens(part.cache_read_input_tokens)}>
                   {tokensShort(part.cache_read_input_tokens)}
                 </td>
-                <td className="end num" title={costExact(part.cost)}>
-                  {formatUsd(part.cost, 'precise')}
-                </td>
               </tr>
             ))}
           </tbody>
           <tfoot>
             <tr>
-              <th scope="row" colSpan={6}>
+              <th scope="row" colSpan={2}>
                 Total
               </th>
               <td className="end num" title={costExact(totalMicros / 1_000_000)}>
                 {formatUsd(totalMicros / 1_000_000, 'precise')}
               </td>
+              <td colSpan={4} />
             </tr>
           </tfoot>
         </table>
