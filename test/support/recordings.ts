@@ -2,14 +2,37 @@
 // never copied): the index that says what each recording must be booked as, a stand-in upstream that
 // replays a recording's exact bytes in small irregular chunks as a real network delivers them, and
 // what the recording itself says a reassembled content block holds.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { parseSse } from './sse.js';
 
-export const RECORDINGS_DIR = join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures', 'anthropic-real');
+const FIXTURES = join('shared', 'fixtures', 'anthropic-real');
+
+/**
+ * Where the recordings are: TOLLGATE_RECORDINGS_DIR, else `shared/` beside the project (its place in the
+ * workplace, for a clone anywhere under /work), else in any folder above it; null when none has them.
+ */
+function findRecordings(): string | null {
+  const root = join(import.meta.dirname, '..', '..');
+  const candidates = [
+    process.env.TOLLGATE_RECORDINGS_DIR,
+    join(root, '..', FIXTURES),
+    join('/work', FIXTURES),
+    ...ancestors(root).map((dir) => join(dir, FIXTURES)),
+  ];
+  return candidates.find((dir): dir is string => dir !== undefined && existsSync(join(dir, 'index.json'))) ?? null;
+}
+
+function ancestors(dir: string): string[] {
+  const parent = dirname(dir);
+  return parent === dir ? [] : [parent, ...ancestors(parent)];
+}
+
+/** The recordings folder, or null (the replay test then says where it looked and skips). */
+export const RECORDINGS_DIR: string | null = findRecordings();
 
 /** The request header naming the recording the stand-in should answer with (Tollgate forwards it). */
 export const REPLAY_HEADER = 'x-replay-file';
@@ -60,7 +83,9 @@ const recordingSchema = z.object({
 });
 export type Recording = z.infer<typeof recordingSchema>;
 
+/** The index's recordings; none when the folder is not here. */
 export function loadRecordings(): Recording[] {
+  if (RECORDINGS_DIR === null) return [];
   const index = z
     .object({ files: z.array(recordingSchema) })
     .parse(JSON.parse(readFileSync(join(RECORDINGS_DIR, 'index.json'), 'utf8')));
@@ -68,6 +93,7 @@ export function loadRecordings(): Recording[] {
 }
 
 export function recordingBytes(recording: Pick<Recording, 'file'>): Buffer {
+  if (RECORDINGS_DIR === null) throw new Error('the recordings folder is not here');
   return readFileSync(join(RECORDINGS_DIR, recording.file));
 }
 
