@@ -20,6 +20,7 @@ import {
   type RepairedPeriod,
 } from './store/doctor.js';
 import { migrations } from './store/migrations/index.js';
+import { lockHolder } from './store/data-dir-lock.js';
 
 /** The file startGateway opens in the data directory. */
 const DATABASE_FILE = 'tollgate.db';
@@ -96,17 +97,19 @@ function run(options: Options): Outcome | string {
     return `${options.dataDir} holds no Tollgate store (${DATABASE_FILE}): point --data-dir at the gateway's data directory.`;
   }
 
+  // A gateway holding the directory has requests in flight: their admissions are not left over.
+  const running = lockHolder(options.dataDir);
   const readOnly = new Database(database, { readonly: true, fileMustExist: true });
   let version: number;
   try {
     readOnly.pragma('busy_timeout = 5000'); // a running gateway may be checkpointing
     version = readOnly.pragma('user_version', { simple: true }) as number;
     if (version > migrations.length) return new NewerDatabaseError(database, version, migrations.length).message;
-    if (!options.repair) return { database, report: checkStore(readOnly), repair: null };
+    if (!options.repair) return { database, report: checkStore(readOnly, running), repair: null };
     // Writing to a damaged file (migrating it included) can make it worse: report, and leave it be.
     if (!checkIntegrity(readOnly).ok) {
       const skipped = 'the database file is damaged (see integrity): restore it from a backup rather than write to it';
-      return { database, report: checkStore(readOnly), repair: { migrated_from: null, periods: [], skipped } };
+      return { database, report: checkStore(readOnly, running), repair: { migrated_from: null, periods: [], skipped } };
     }
   } finally {
     readOnly.close();
@@ -123,7 +126,11 @@ function run(options: Options): Outcome | string {
   try {
     const migratedFrom = version < migrations.length ? version : null;
     const periods = repairBudgetUsage(db, { actor: ACTOR, at: Date.now() });
-    return { database, report: checkStore(db), repair: { migrated_from: migratedFrom, periods, skipped: null } };
+    return {
+      database,
+      report: checkStore(db, running),
+      repair: { migrated_from: migratedFrom, periods, skipped: null },
+    };
   } finally {
     db.close();
   }
@@ -221,13 +228,17 @@ function reportLines(report: DoctorReport): string[] {
           : `broken at entry ${audit.broken_at}: ${audit.reason}`),
   ];
   if (admissions === null) lines.push(`${label('admissions')}skipped until the schema is up to date`);
+  else if (admissions.ok && admissions.count > 0)
+    lines.push(
+      `${label('admissions')}ok (${plural(admissions.count, 'request')} in flight on the running gateway, process ${admissions.running_gateway_pid ?? '?'})`,
+    );
   else if (admissions.ok) lines.push(`${label('admissions')}ok (no request left in flight)`);
   else {
     const more = admissions.count > admissions.request_ids.length;
     lines.push(
       `${label('admissions')}${plural(admissions.count, 'request')} admitted but never logged, the oldest from ${admissions.oldest_created_at ?? '?'}`,
       `  ${admissions.request_ids.join(', ')}${more ? ` (the first ${NAMED_AT_MOST})` : ''}`,
-      '  unless the gateway is running now, they were in flight when it stopped and their spend is not booked yet:',
+      '  no gateway holds this directory, so they were in flight when it stopped and their spend is not booked yet:',
       '  start the gateway to settle them (each becomes an interrupted log row charged to its budgets)',
     );
   }

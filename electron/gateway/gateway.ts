@@ -3,9 +3,12 @@
 // without losing a log row. Plain Node: the headless CLI, the Electron main process and the tests all
 // start it here, and the desktop shell drives it through the Gateway it returns (status, pause, LAN).
 import { createHash, randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import {
+  appendFileSync,
   chmodSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -13,7 +16,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -25,6 +28,7 @@ import { PriceBook } from '../pricing/price-book.js';
 import { FileKeySecretBox, type SecretBox } from '../secrets/secret-box.js';
 import { ContentStore } from '../store/content-store.js';
 import { openDatabase, type Db } from '../store/database.js';
+import { lockDataDir } from '../store/data-dir-lock.js';
 import { PriceStore } from '../store/prices.js';
 import { DEFAULT_ANTHROPIC_BASE_URL, ProviderStore } from '../store/providers.js';
 import { RequestLog } from '../store/request-log.js';
@@ -117,9 +121,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const clock = options.clock ?? Date.now;
   const env = options.env ?? process.env;
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-
+  // Before anything is read: a second gateway on this store would book the first one's requests in flight.
+  const lock = lockDataDir(options.dataDir);
+  let db: Db;
+  try {
+    db = openDatabase(
+      join(options.dataDir, 'tollgate.db'),
+      options.nativeBinding ? { nativeBinding: options.nativeBinding } : {},
+    );
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const databaseFile = join(options.dataDir, 'tollgate.db');
-  const db = openDatabase(databaseFile, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
   const adminTokenFile = join(options.dataDir, 'admin-token');
   const { token: adminToken, created: createdAdminToken } = loadOrCreateAdminToken(adminTokenFile);
   const secretBox = options.secretBox ?? FileKeySecretBox.loadOrCreate(secretKeyFile(options.dataDir));
@@ -139,16 +153,37 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         error,
       ),
     onRecovered: (written) => logger.info(`the store takes writes again: wrote ${written} held rows and traces`),
+    onRejected: (line, error) => {
+      const file = join(options.dataDir, 'rejected-writes.jsonl');
+      try {
+        appendFileSync(file, line + '\n', { mode: 0o600 });
+      } catch {
+        // the log line below still says what was refused
+      }
+      logger.error(
+        `the store refused one write, kept in ${file} for a person to look at: ${line.slice(0, 300)}`,
+        error,
+      );
+    },
     onContentError: (error) => logger.error('could not write captured content (its rows are written); retrying', error),
   });
   // Writes the last run held in memory when its store was full, then the requests that were in flight
   // when it died: all booked before anything new is admitted.
-  const takenBack = takeBackHeldWrites(options.dataDir, requestLog);
+  let takenBack: number;
+  let recovered: number;
+  try {
+    takenBack = takeBackHeldWrites(options.dataDir, requestLog, logger);
+    recovered = requestLog.recoverInterrupted((model, usage, at) => {
+      const bill = billRequest(priceBook, model, usage, at);
+      return { costMicros: bill.costMicros, priceId: bill.price.version.id, byModel: bill.byModel };
+    }, clock());
+  } catch (error) {
+    // Nothing is lost: the held-over files and the traces stay for the next start.
+    db.close();
+    lock.release();
+    throw error;
+  }
   if (takenBack > 0) logger.info(`wrote ${takenBack} rows and traces the last run held over while its store was full`);
-  const recovered = requestLog.recoverInterrupted((model, usage, at) => {
-    const bill = billRequest(priceBook, model, usage, at);
-    return { costMicros: bill.costMicros, priceId: bill.price.version.id, byModel: bill.byModel };
-  }, clock());
   if (recovered > 0) {
     logger.warn(
       `booked ${recovered} request${recovered === 1 ? '' : 's'} interrupted by the last stop as interrupted rows`,
@@ -161,6 +196,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let localUrl = '';
   let localPort = 0;
   const stopping = new AbortController();
+  // Every request in flight listens for the end of the grace period: many more than Node's default ten.
+  setMaxListeners(0, stopping.signal);
   const lan = new LanSharing({
     dataDir: options.dataDir,
     store: settings,
@@ -234,6 +271,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await listen(server, host, options.port ?? DEFAULT_PORT).catch((error: unknown) => {
     clearInterval(sweepTimer);
     db.close();
+    lock.release();
     throw error;
   });
   const port = (server.address() as AddressInfo).port;
@@ -243,7 +281,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   let closing: Promise<void> | null = null;
   const close = (graceMs = 30_000): Promise<void> => {
-    closing ??= shutdown(server, connections, db, context, stopping, sweepTimer, graceMs, options.dataDir);
+    closing ??= shutdown(server, connections, db, context, stopping, sweepTimer, graceMs, options.dataDir).finally(() =>
+      lock.release(),
+    );
     return closing;
   };
 
@@ -328,8 +368,21 @@ export function heldWritesPlaces(dataDir: string): { dir: string; prefix: string
   const tag = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
   return [
     { dir: dataDir, prefix: 'held-writes-' },
-    { dir: tmpdir(), prefix: `tollgate-held-writes-${tag}-` },
+    // A folder of this user's own: files in a shared temporary directory could be planted by anyone.
+    { dir: join(tmpdir(), `tollgate-${userInfo().username}`), prefix: `held-writes-${tag}-` },
   ];
+}
+
+/** A place to keep held writes in, or to read them from: owned by this user and closed to others. */
+function ownPlace(dir: string, create: boolean): boolean {
+  try {
+    if (create) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = lstatSync(dir);
+    const uid = process.getuid?.();
+    return stat.isDirectory() && (uid === undefined || (stat.uid === uid && (stat.mode & 0o077) === 0));
+  } catch {
+    return false;
+  }
 }
 
 /** Writes everything queued; what the store cannot take is saved for the next start, and said so. */
@@ -338,6 +391,7 @@ export function holdOverUnwritten(dataDir: string, context: GatewayContext): voi
   if (unwritten === 0) return;
   const text = context.requestLog.holdOver();
   for (const { dir, prefix } of heldWritesPlaces(dataDir)) {
+    if (dir !== dataDir && !ownPlace(dir, true)) continue;
     const file = join(dir, `${prefix}${Date.now()}-${process.pid}.jsonl`);
     // Written whole under a temporary name, then renamed: a full disk leaves no half file to replay twice.
     const partial = `${file}.partial`;
@@ -357,15 +411,18 @@ export function holdOverUnwritten(dataDir: string, context: GatewayContext): voi
   );
 }
 
-function takeBackHeldWrites(dataDir: string, requestLog: RequestLog): number {
+function takeBackHeldWrites(dataDir: string, requestLog: RequestLog, logger: Logger): number {
   let written = 0;
   for (const { dir, prefix } of heldWritesPlaces(dataDir)) {
+    if (dir !== dataDir && !ownPlace(dir, false)) continue;
     const files = existsSync(dir)
       ? readdirSync(dir).filter((name) => name.startsWith(prefix) && name.endsWith('.jsonl'))
       : [];
     for (const name of files.sort()) {
       const file = join(dir, name);
-      written += requestLog.takeBack(readFileSync(file, 'utf8'));
+      const taken = requestLog.takeBack(readFileSync(file, 'utf8'));
+      written += taken.written;
+      if (taken.skipped > 0) logger.warn(`${file}: skipped ${taken.skipped} lines that are not held-over writes`);
       rmSync(file);
     }
   }

@@ -234,7 +234,8 @@ async function admitWhenRoom(
   const deadline = performance.now() + BUDGET_WAIT_MS;
   for (;;) {
     try {
-      return ctx.ledger.admit({ ...request, ...storeState(ctx) }, attribution);
+      // A retry after waiting is judged at its own time: a period or a rate window may have moved on.
+      return ctx.ledger.admit({ ...request, at: ctx.clock(), ...storeState(ctx) }, attribution);
     } catch (error) {
       const left = deadline - performance.now();
       if (!(error instanceof GatewayError) || error.reason !== 'budget_reserved' || left <= 0 || signal.aborted)

@@ -236,8 +236,15 @@ function lastEventEnd(data: Buffer): number {
   return Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 4);
 }
 
+/** More tokens than any request could use: a figure above it is not believed (and would not fit the store). */
+const MAX_TOKEN_COUNT = 1_000_000_000;
+/** Sampling steps kept from usage.iterations; the API runs at most a few dozen. */
+const MAX_ITERATIONS = 256;
+
 const count = (value: unknown): number | undefined =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : undefined;
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_TOKEN_COUNT
+    ? Math.floor(value)
+    : undefined;
 
 /**
  * Folds an API `usage` object into ours. Every figure the API reports is a running total for the whole
@@ -261,7 +268,8 @@ export function mergeUsage(target: TokenUsage, usage: Record<string, unknown>): 
     if (searches !== undefined) target.web_search_requests = searches;
     if (fetches !== undefined) target.web_fetch_requests = fetches;
   }
-  if (Array.isArray(usage.iterations)) target.iterations = usage.iterations.flatMap(iterationOf);
+  if (Array.isArray(usage.iterations))
+    target.iterations = usage.iterations.slice(0, MAX_ITERATIONS).flatMap(iterationOf);
 }
 
 function cacheSplitOf(usage: Record<string, unknown>): { fiveMinute?: number; oneHour?: number } {

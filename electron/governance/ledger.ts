@@ -68,13 +68,14 @@ export interface Admission {
 
 /**
  * Holds are the worst case times a per-key factor learned from how far actual costs have gone past
- * their worst case (server tools, compaction and advisor steps use more input than a body shows).
- * A key with nothing settled in the last day gets a cautious factor, so a first burst cannot overshoot
- * on estimates nobody has checked yet; it relaxes to 1 once settled costs show the estimates hold.
- * Near a limit a large hold costs waiting, not refusals: a request held out by running ones waits for
- * them to settle (see the proxy's admitWhenRoom).
+ * their worst case (server tools, compaction and advisor steps use more input than a body shows): 1
+ * until a settled request shows the estimates fall short, then the largest recent ratio with a margin.
+ * Requests run side by side on a budget only while what is left covers CONCURRENCY_MARGIN times their
+ * holds; nearer the limit they run one at a time (a request held out waits for those ahead to settle,
+ * see the proxy's admitWhenRoom). So an estimate up to that many times too low, on a key nothing has
+ * been learned about yet, still overshoots the limit by at most the one request running alone.
  */
-const UNCALIBRATED_HOLD_FACTOR = 8;
+const CONCURRENCY_MARGIN = 8;
 const CALIBRATION_MARGIN = 1.25;
 const MAX_HOLD_FACTOR = 64;
 const CALIBRATION_WINDOW_MS = 24 * 60 * 60_000;
@@ -208,6 +209,7 @@ export class GovernanceLedger {
         reservedMicros: state.heldMicros,
         worstCaseMicros: worstCase,
         inFlight: state.inFlight,
+        concurrencyMargin: CONCURRENCY_MARGIN,
       });
       if (verdict.admit) {
         holds.push({ budgetId: rule.id, periodStart: period.start, micros: worstCase });
@@ -383,7 +385,7 @@ export class GovernanceLedger {
 
   private holdFactor(keyId: string, at: number): number {
     const recent = (this.calibration.get(keyId) ?? []).filter((sample) => sample.at > at - CALIBRATION_WINDOW_MS);
-    if (recent.length === 0) return UNCALIBRATED_HOLD_FACTOR;
+    if (recent.length === 0) return 1;
     const worst = Math.max(...recent.map((sample) => sample.ratio));
     return Math.min(MAX_HOLD_FACTOR, Math.max(1, worst * CALIBRATION_MARGIN));
   }
@@ -525,14 +527,29 @@ export function serverLoopOf(body: Record<string, unknown> | null): { steps: num
     maxUses = typeof uses === 'number' && uses > 0 && maxUses !== Infinity ? maxUses + uses : Infinity;
   }
   const mcp = Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0;
-  const compaction = typeof body.context_management === 'object' && body.context_management !== null;
+  const compaction = compactionDeclared(body.context_management);
   if (!declared && !mcp && !compaction) return null;
-  return {
-    steps: mcp || compaction || maxUses === 0 ? SERVER_LOOP_MAX_STEPS : Math.min(SERVER_LOOP_MAX_STEPS, maxUses),
-  };
+  const toolSteps =
+    !declared && !mcp ? 1 : mcp || maxUses === 0 ? SERVER_LOOP_MAX_STEPS : Math.min(SERVER_LOOP_MAX_STEPS, maxUses);
+  // A compaction step summarises the conversation once, before the steps that answer.
+  return { steps: toolSteps + (compaction ? 1 : 0) };
 }
 
 const SERVER_TOOL_TYPE = /^(web_search|web_fetch|code_execution|tool_search_tool|advisor)/;
+
+/** Compaction edits (`compact_…`) run a summarising step; clearing tool uses or thinking does not loop. */
+function compactionDeclared(contextManagement: unknown): boolean {
+  if (typeof contextManagement !== 'object' || contextManagement === null) return false;
+  const edits = (contextManagement as { edits?: unknown }).edits;
+  return (
+    Array.isArray(edits) &&
+    edits.some(
+      (edit) =>
+        typeof (edit as { type?: unknown } | null)?.type === 'string' &&
+        (edit as { type: string }).type.startsWith('compact'),
+    )
+  );
+}
 /** The API pauses a server-tool loop (stop_reason pause_turn) after this many steps. */
 const SERVER_LOOP_MAX_STEPS = 10;
 
@@ -541,7 +558,7 @@ export function storeUnwritable(cause: string | null): GatewayError {
     503,
     'api_error',
     `Tollgate cannot write to its store${cause ? ` (${cause})` : ''}, so it cannot record what this request would spend; ` +
-      'requests on keys with a budget are refused until it can. Tell your Tollgate admin (free disk space on the gateway machine).',
+      "requests on keys with a budget are refused until it can. Tell your Tollgate admin (the gateway machine's disk may be full).",
     { 'x-should-retry': 'false' },
     'store_unwritable',
   );

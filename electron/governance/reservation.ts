@@ -69,6 +69,12 @@ export interface BudgetAdmission {
   worstCaseMicros: number;
   /** Requests in flight against this budget. */
   inFlight: number;
+  /**
+   * How many times their holds requests running side by side must fit in what is left (1 when unset).
+   * Near a limit requests then run one at a time, so an estimate that proves too low overshoots the
+   * limit by that one request, not by every request running beside it.
+   */
+  concurrencyMargin?: number;
 }
 
 /**
@@ -81,7 +87,8 @@ export interface BudgetAdmission {
 export function admitBudget(input: BudgetAdmission): BudgetVerdict {
   const cap = input.limitMicros + input.grantsMicros;
   if (input.spentMicros >= cap) return { admit: false, kind: 'exhausted' };
-  if (input.spentMicros + input.reservedMicros + input.worstCaseMicros <= cap) return { admit: true };
+  const margin = Math.max(1, input.concurrencyMargin ?? 1);
+  if (input.spentMicros + margin * (input.reservedMicros + input.worstCaseMicros) <= cap) return { admit: true };
   if (input.inFlight === 0) return { admit: true };
   return { admit: false, kind: 'busy' };
 }

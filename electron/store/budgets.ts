@@ -1,5 +1,6 @@
 // Budgets and rate limits as configured, the settled spend of each budget period, and temporary
-// increases. What is in flight (reservations, sliding windows) lives in the governance ledger.
+// increases. Spend is written only by the request log, with the row it belongs to; what is in flight
+// (reservations, sliding windows) lives in the governance ledger.
 import { randomUUID } from 'node:crypto';
 import type { BudgetInput, RateLimitInput } from '../../shared/schemas.js';
 import { usdToMicros } from '../pricing/cost.js';
@@ -56,7 +57,6 @@ export class BudgetStore {
   private readonly deleteByOwner;
   private readonly insertBudget;
   private readonly spentIn;
-  private readonly addSpent;
   private readonly grantsOf;
   private readonly insertGrant;
   private readonly rateLimitOf;
@@ -80,10 +80,6 @@ export class BudgetStore {
     );
     this.spentIn = db.prepare<[string, number], { spent_micros: number }>(
       'SELECT spent_micros FROM budget_spend WHERE budget_id = ? AND period_start = ?',
-    );
-    this.addSpent = db.prepare(
-      `INSERT INTO budget_spend (budget_id, period_start, spent_micros) VALUES (?, ?, ?)
-       ON CONFLICT (budget_id, period_start) DO UPDATE SET spent_micros = spent_micros + excluded.spent_micros`,
     );
     this.grantsOf = db.prepare<[string, number], GrantRow>(
       'SELECT * FROM budget_grants WHERE budget_id = ? AND expires_at > ? ORDER BY created_at',
@@ -170,10 +166,6 @@ export class BudgetStore {
     return this.spentIn.get(budgetId, periodStart)?.spent_micros ?? 0;
   }
 
-  /** Call inside the settling transaction. */
-  addSpend(budgetId: string, periodStart: number, micros: number): void {
-    if (micros > 0) this.addSpent.run(budgetId, periodStart, micros);
-  }
 
   activeGrants(budgetId: string, at: number): BudgetGrant[] {
     return this.grantsOf.all(budgetId, at).map((row) => ({

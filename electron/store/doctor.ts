@@ -79,6 +79,8 @@ export interface BudgetCheck {
 export interface AdmissionCheck {
   ok: boolean;
   count: number;
+  /** The gateway that holds the data directory now, when one does: its admissions are simply in flight. */
+  running_gateway_pid: number | null;
   oldest_created_at: string | null;
   /** The oldest NAMED_AT_MOST. */
   request_ids: string[];
@@ -229,7 +231,7 @@ function firstMismatchedCharges(db: Db): ChargeMismatch[] {
     .map((row) => ({ ...row, period_start: iso(row.period_start) }));
 }
 
-export function checkAdmissions(db: Db): AdmissionCheck {
+export function checkAdmissions(db: Db, runningGatewayPid: number | null = null): AdmissionCheck {
   const { count, oldest } = db
     .prepare<[], { count: number; oldest: number | null }>(
       'SELECT COUNT(*) AS count, MIN(created_at) AS oldest FROM admissions',
@@ -241,17 +243,23 @@ export function checkAdmissions(db: Db): AdmissionCheck {
     )
     .all(NAMED_AT_MOST)
     .map((row) => row.request_id);
-  return { ok: count === 0, count, oldest_created_at: oldest === null ? null : iso(oldest), request_ids: requestIds };
+  return {
+    ok: count === 0 || runningGatewayPid !== null,
+    count,
+    running_gateway_pid: runningGatewayPid,
+    oldest_created_at: oldest === null ? null : iso(oldest),
+    request_ids: requestIds,
+  };
 }
 
 /** Every check; those that need tables of the current schema are skipped (null) on an older store. */
-export function checkStore(db: Db): DoctorReport {
+export function checkStore(db: Db, runningGatewayPid: number | null = null): DoctorReport {
   const schema = checkSchema(db);
   const integrity = checkIntegrity(db);
   const current = schema.ok && schema.version >= SETTLEMENT_SCHEMA;
   const budgets = current ? checkBudgets(db) : null;
   const audit = current ? new AuditLog(db).verify() : null;
-  const admissions = current ? checkAdmissions(db) : null;
+  const admissions = current ? checkAdmissions(db, runningGatewayPid) : null;
   return {
     ok: schema.ok && integrity.ok && budgets?.ok !== false && audit?.ok !== false && admissions?.ok !== false,
     schema,

@@ -88,6 +88,12 @@ interface CapturedContent {
   record: LogRecord;
 }
 
+interface UsageNote {
+  kind: 'usage';
+  requestId: string;
+  usage: TokenUsage;
+}
+
 type JournalEntry =
   | {
       kind: 'row';
@@ -97,7 +103,7 @@ type JournalEntry =
       done?: ((durable: boolean) => void) | undefined;
     }
   | { kind: 'trace'; trace: AdmissionTrace; done?: ((durable: boolean) => void) | undefined }
-  | { kind: 'usage'; requestId: string; usage: TokenUsage };
+  | UsageNote;
 
 interface LogRow {
   id: number;
@@ -207,6 +213,8 @@ export interface RequestLogOptions {
   onFlushError?: (error: unknown) => void;
   /** Called when captured content first fails to be written (its rows are safe; it is retried). */
   onContentError?: (error: unknown) => void;
+  /** Called with an entry the store refused for a reason of its own (one JSON line), after it was left out. */
+  onRejected?: (line: string, error: unknown) => void;
   /** Called when writes succeed again after failing. */
   onRecovered?: (written: number) => void;
   /** How soon a failed write is tried again. */
@@ -215,6 +223,9 @@ export interface RequestLogOptions {
 
 /** Captured content waits this long for more to share its transaction (hashing and indexing batch well). */
 const CONTENT_DELAY_MS = 20;
+
+/** Held writes past which their captured content is let go (a conversation can weigh megabytes). */
+const HELD_WITH_CONTENT = 1_000;
 
 /** How long a usage note may wait for another write to share its commit. */
 const USAGE_NOTE_DELAY_MS = 250;
@@ -249,6 +260,9 @@ export class RequestLog {
   private contentQueue: CapturedContent[] = [];
   private contentTimer: NodeJS.Timeout | null = null;
   private contentFailing = false;
+  /** Usage notes still queued, by request id. */
+  private readonly usageNotes = new Map<string, UsageNote>();
+  private readonly logged;
   private readonly insertCharge;
   private readonly addSpend;
   private readonly insertTrace;
@@ -295,6 +309,7 @@ export class RequestLog {
     );
     this.updateTraceUsage = db.prepare('UPDATE admissions SET usage = ? WHERE request_id = ?');
     this.deleteTrace = db.prepare('DELETE FROM admissions WHERE request_id = ?');
+    this.logged = db.prepare<[string], { found: number }>('SELECT 1 AS found FROM request_logs WHERE request_id = ?');
     this.allTraces = db.prepare<[], { request_id: string; created_at: number; record: string; usage: string | null }>(
       'SELECT * FROM admissions ORDER BY created_at',
     );
@@ -403,8 +418,12 @@ export class RequestLog {
    */
   append(record: LogRecord, charges: readonly Charge[] = [], traced = false): Promise<boolean> {
     // A usage note still queued for this request is superseded by its row.
-    if (traced)
-      this.queue = this.queue.filter((entry) => entry.kind !== 'usage' || entry.requestId !== record.request_id);
+    const note = traced ? this.usageNotes.get(record.request_id) : undefined;
+    if (note) {
+      this.usageNotes.delete(record.request_id);
+      const at = this.queue.lastIndexOf(note);
+      if (at >= 0) this.queue.splice(at, 1);
+    }
     return new Promise((done) => this.enqueue({ kind: 'row', record, charges, traced, done }));
   }
 
@@ -420,9 +439,14 @@ export class RequestLog {
 
   /** Notes the usage a traced request's stream has reported so far; written with the next commit, awaited by nobody. */
   noteUsage(requestId: string, usage: TokenUsage): void {
-    const queued = this.queue.find((entry) => entry.kind === 'usage' && entry.requestId === requestId);
-    if (queued?.kind === 'usage') queued.usage = { ...usage };
-    else this.enqueue({ kind: 'usage', requestId, usage: { ...usage } });
+    const queued = this.usageNotes.get(requestId);
+    if (queued) {
+      queued.usage = { ...usage };
+      return;
+    }
+    const note: UsageNote = { kind: 'usage', requestId, usage: { ...usage } };
+    this.usageNotes.set(requestId, note);
+    this.enqueue(note);
   }
 
   get pending(): number {
@@ -453,28 +477,83 @@ export class RequestLog {
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
+    this.usageNotes.clear();
     let captured: CapturedContent[];
     try {
       captured = this.writeBatch(batch);
     } catch (error) {
-      // Keep everything: the retry writes it rather than dropping spend on a full disk or a passing error.
       // The rollback also undid any content blobs, so the content store must not trust its cache.
       this.content.forgetStored();
-      this.queue = batch.concat(this.queue);
-      if (this.failure === null) {
-        this.failure = { error: describeWriteError(error), since: Date.now() };
-        this.options.onFlushError?.(error);
+      if (isStoreFailure(error)) {
+        this.holdBack(batch, error);
+        return;
       }
-      this.timer ??= setTimeout(() => this.commit(), this.options.retryDelayMs ?? 1000);
-      for (const entry of batch) settleWaiter(entry, false);
-      return;
+      const written = this.writeOneByOne(batch, error);
+      if (written === null) return;
+      captured = written;
     }
-    if (this.failure !== null) {
-      this.failure = null;
-      this.options.onRecovered?.(batch.length);
-    }
+    this.recovered(batch.length);
     for (const entry of batch) settleWaiter(entry, true);
     this.queueContent(captured);
+  }
+
+  private recovered(written: number): void {
+    if (this.failure === null) return;
+    this.failure = null;
+    this.options.onRecovered?.(written);
+  }
+
+  /**
+   * The store cannot take writes (a full disk, an I/O error, a lock): keep everything for the retry,
+   * rather than drop spend. Past HELD_WITH_CONTENT entries, captured content is let go to bound what
+   * waits in memory; rows, spend and traces are always kept.
+   */
+  private holdBack(entries: JournalEntry[], error: unknown): void {
+    this.queue = entries.concat(this.queue);
+    if (this.queue.length > HELD_WITH_CONTENT) {
+      for (const entry of this.queue) if (entry.kind === 'row') delete entry.record.content;
+    }
+    if (this.failure === null) {
+      this.failure = { error: describeWriteError(error), since: Date.now() };
+      this.options.onFlushError?.(error);
+    }
+    this.timer ??= unref(setTimeout(() => this.commit(), this.options.retryDelayMs ?? 1000));
+    for (const entry of entries) settleWaiter(entry, false);
+  }
+
+  /**
+   * A batch failed for a reason of its own (a value the store refuses, a constraint): writes its entries
+   * one at a time, so one bad entry cannot hold back every other request's row and spend. An entry that
+   * still fails is handed to onRejected (kept in a file) and left out. When every entry fails alike, the
+   * store itself is refusing writes: everything waits for the retry, and null is returned. Otherwise the
+   * content of what was written is returned; every waiter in the batch has then been told.
+   */
+  private writeOneByOne(batch: JournalEntry[], batchError: unknown): CapturedContent[] | null {
+    const captured: CapturedContent[] = [];
+    const rejected: { entry: JournalEntry; error: unknown }[] = [];
+    for (const [index, entry] of batch.entries()) {
+      try {
+        captured.push(...this.writeBatch([entry]));
+        settleWaiter(entry, true);
+      } catch (error) {
+        this.content.forgetStored();
+        if (isStoreFailure(error)) {
+          this.queueContent(captured);
+          this.holdBack(batch.slice(index).concat(rejected.map((r) => r.entry)), error);
+          return null;
+        }
+        rejected.push({ entry, error });
+      }
+    }
+    if (rejected.length === batch.length) {
+      this.holdBack(batch, batchError);
+      return null;
+    }
+    for (const { entry, error } of rejected) {
+      settleWaiter(entry, false);
+      this.options.onRejected?.(serialise(entry), error);
+    }
+    return captured;
   }
 
   /**
@@ -495,28 +574,29 @@ export class RequestLog {
    * is left out: the rows, their spend and the traces are what must survive. Replayed by takeBack().
    */
   holdOver(): string {
-    const lines = this.queue.flatMap((entry): string[] => {
-      if (entry.kind === 'row') {
-        const { content: _content, ...record } = entry.record;
-        void _content;
-        return [JSON.stringify({ kind: 'row', record, charges: entry.charges, traced: entry.traced })];
-      }
-      if (entry.kind === 'trace') return [JSON.stringify({ kind: 'trace', trace: entry.trace })];
-      return [JSON.stringify(entry)];
-    });
+    const text = this.queue.map((entry) => serialise(entry) + '\n').join('');
     this.queue = [];
-    return lines.map((line) => line + '\n').join('');
+    this.usageNotes.clear();
+    return text;
   }
 
-  /** Writes what an earlier run held over (holdOver's text) in one transaction. Call at start-up, before recoverInterrupted. */
-  takeBack(text: string): number {
-    const entries = text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as JournalEntry);
+  /**
+   * Writes what an earlier run held over (holdOver's text) in one transaction, once: a row already in
+   * the log (the file was replayed before) is skipped with its charges. Lines that are not entries are
+   * skipped and counted. Call at start-up, before recoverInterrupted.
+   */
+  takeBack(text: string): { written: number; skipped: number } {
+    const entries: JournalEntry[] = [];
+    let skipped = 0;
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      const entry = parseEntry(line);
+      if (entry) entries.push(entry);
+      else skipped++;
+    }
     this.flush();
-    this.queueContent(this.writeBatch(entries));
-    return entries.length;
+    this.writeBatch(entries, { once: true });
+    return { written: entries.length, skipped };
   }
 
   /**
@@ -561,13 +641,13 @@ export class RequestLog {
     }
     if (this.queue.length >= this.batchSize) this.commit();
     // Usage notes are for a crash mid-stream, awaited by nobody: they ride along with the next commit.
-    else if (entry.kind === 'usage') this.timer ??= setTimeout(() => this.commit(), USAGE_NOTE_DELAY_MS);
+    else if (entry.kind === 'usage') this.timer ??= unref(setTimeout(() => this.commit(), USAGE_NOTE_DELAY_MS));
     else if (this.flushDelayMs === 0) this.immediate ??= setImmediate(() => this.commit());
     else this.timer ??= setTimeout(() => this.commit(), this.flushDelayMs);
   }
 
   /** Writes a batch in one transaction; returns the captured content of its rows, to be written next. */
-  private writeBatch(batch: readonly JournalEntry[]): CapturedContent[] {
+  private writeBatch(batch: readonly JournalEntry[], options: { once?: boolean } = {}): CapturedContent[] {
     const captured: CapturedContent[] = [];
     this.db.transaction(() => {
       const lastUse = new Map<string, number>();
@@ -582,6 +662,10 @@ export class RequestLog {
           continue;
         }
         const { record } = entry;
+        if (options.once && this.logged.get(record.request_id)) {
+          if (entry.traced) this.deleteTrace.run(record.request_id);
+          continue;
+        }
         const { lastInsertRowid } = this.insert.run(toRow(record));
         if (record.content) captured.push({ logId: Number(lastInsertRowid), record });
         if (record.cost_micros !== 0) {
@@ -987,4 +1071,78 @@ function describeWriteError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message;
+}
+
+/** Errors that say the store as a whole cannot take writes now, as opposed to refusing one entry. */
+function isStoreFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    /^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB)/.test(code)
+  );
+}
+
+/** One queued write as a JSON line, without captured content (kept in memory only). */
+function serialise(entry: JournalEntry): string {
+  if (entry.kind === 'row') {
+    const { content: _content, ...record } = entry.record;
+    void _content;
+    return JSON.stringify({ kind: 'row', record, charges: entry.charges, traced: entry.traced });
+  }
+  if (entry.kind === 'trace') return JSON.stringify({ kind: 'trace', trace: entry.trace });
+  return JSON.stringify({ kind: 'usage', requestId: entry.requestId, usage: entry.usage });
+}
+
+/** A held-over line back as an entry, or null when it is not one this version wrote. */
+function parseEntry(line: string): JournalEntry | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const entry = value as Partial<Record<string, unknown>>;
+  const isRecord = (r: unknown): r is LogRecord =>
+    typeof r === 'object' &&
+    r !== null &&
+    typeof (r as { request_id?: unknown }).request_id === 'string' &&
+    typeof (r as { cost_micros?: unknown }).cost_micros === 'number' &&
+    Number.isSafeInteger((r as { cost_micros: number }).cost_micros);
+  const isCharges = (c: unknown): c is Charge[] =>
+    Array.isArray(c) &&
+    c.every(
+      (x) =>
+        typeof x === 'object' &&
+        x !== null &&
+        typeof (x as Charge).budgetId === 'string' &&
+        Number.isSafeInteger((x as Charge).periodStart),
+    );
+  if (entry.kind === 'row' && isRecord(entry.record) && isCharges(entry.charges)) {
+    return { kind: 'row', record: entry.record, charges: entry.charges, traced: entry.traced === true };
+  }
+  const trace = entry.trace as Partial<AdmissionTrace> | undefined;
+  if (
+    entry.kind === 'trace' &&
+    trace &&
+    isRecord(trace.record) &&
+    isCharges(trace.charges) &&
+    Number.isSafeInteger(trace.estimateMicros)
+  ) {
+    return { kind: 'trace', trace: trace as AdmissionTrace };
+  }
+  if (
+    entry.kind === 'usage' &&
+    typeof entry.requestId === 'string' &&
+    typeof entry.usage === 'object' &&
+    entry.usage !== null
+  ) {
+    return { kind: 'usage', requestId: entry.requestId, usage: entry.usage as TokenUsage };
+  }
+  return null;
+}
+
+function unref(timer: NodeJS.Timeout): NodeJS.Timeout {
+  timer.unref();
+  return timer;
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../electron/store/audit.js';
+import { lockDataDir } from '../../electron/store/data-dir-lock.js';
 import { migrate, openDatabase, type Db } from '../../electron/store/database.js';
 import { migrations } from '../../electron/store/migrations/index.js';
 import { childEnv, runProcess, stopAllProcesses, type FinishedProcess } from '../support/processes.js';
@@ -330,6 +331,24 @@ describe('npm run doctor', () => {
     );
     expect(result.stdout).toContain('(the first 20)');
     expect(result.stdout).toContain('start the gateway to settle them');
+  });
+
+  it('counts admissions of a gateway that is running on the store as in flight, not left over', async () => {
+    store((db) => {
+      consistentStore(db);
+      db.prepare("INSERT INTO admissions (request_id, created_at, record) VALUES ('req_tg_running', ?, '{}')").run(NOW);
+    });
+    // The lock a running gateway holds, naming a live process (this test's own).
+    const lock = lockDataDir(dataDir);
+    try {
+      const result = await doctor(['--data-dir', dataDir]);
+      expect(result.code, result.output).toBe(0);
+      expect(result.stdout).toMatch(
+        new RegExp(`^admissions: +ok \\(1 request in flight on the running gateway, process ${process.pid}\\)$`, 'm'),
+      );
+    } finally {
+      lock.release();
+    }
   });
 
   it('reports an audit entry altered behind its back, naming where the chain breaks', async () => {

@@ -255,6 +255,10 @@ describe('kill -9 under load', () => {
     }
     expect(interrupted.length).toBe(kills.reduce((sum, k) => sum + k.booked, 0));
     expect(interrupted.length).toBeGreaterThan(0);
+    // Nothing reached Anthropic unrecorded: every request is traced before it is forwarded, so each one the
+    // stand-in received has a row (a trace cut off before forwarding is booked too, hence at least).
+    const forwardedRows = store.rows.filter((row) => row.status === 'success' || row.status === 'interrupted');
+    expect(forwardedRows.length).toBeGreaterThanOrEqual(bench.upstream().messageRequests().length);
 
     expect(store.admissions).toEqual([]);
     expect(invariantViolations(store)).toEqual([]);

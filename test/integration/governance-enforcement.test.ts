@@ -410,6 +410,20 @@ describe('budgets', () => {
     expect(await expectWithinLimitPlusOneRequest(key.id)).toBe((admitted + 1) * HEAVY_COST_MICROS);
   });
 
+  it('holds a burst costing 6x its bodies to the limit plus one request even after a cheap request calibrated the key', async () => {
+    await start();
+    const key = await createKey({
+      name: 'surprised',
+      budget: { max_limit: HEAVY_LIMIT_MICROS / 1e6, reset_duration: '1d' },
+    });
+    gateway().upstream.enqueue({ kind: 'message', usage: { input_tokens: 10, output_tokens: 10 } });
+    await sdk(key.value).messages.create({ model: MODEL, max_tokens: 1024, messages: hello });
+    const { admitted } = await burstAt(key, 40, {});
+    expect(admitted).toBeGreaterThanOrEqual(1);
+    const spent = await expectWithinLimitPlusOneRequest(key.id);
+    expect(spent).toBe(admitted * HEAVY_COST_MICROS + 180);
+  });
+
   it('runs requests held out by running ones as soon as those settle, instead of refusing them', async () => {
     await start();
     // Each one's hold (its 16k-token worst case, scaled by what the first request really cost) is more
@@ -901,10 +915,12 @@ describe('failing closed', () => {
       { signal: hangUp.signal },
     );
 
-    // Writes of spend fail from here on, as they do on a full disk; reads still work.
+    // Writes fail from here on, as they do on a full disk; reads still work.
     withRawDatabase((db) => {
       db.exec(`CREATE TRIGGER refuse_spend BEFORE INSERT ON budget_spend
-               BEGIN SELECT RAISE(ABORT, 'no room for budget_spend (a full disk, simulated)'); END`);
+               BEGIN SELECT RAISE(ABORT, 'no room for budget_spend (a full disk, simulated)'); END;
+               CREATE TRIGGER refuse_rows BEFORE INSERT ON request_logs
+               BEGIN SELECT RAISE(ABORT, 'no room for request_logs (a full disk, simulated)'); END`);
     });
     hangUp.abort();
     await drain(stream);
@@ -912,7 +928,7 @@ describe('failing closed', () => {
     // Spend and its row are one fact: neither is written, both wait in memory, and the gateway says so.
     const unwritable = await statusUntil((status) => !status.store.writable);
     expect(unwritable.store.pending).toBeGreaterThanOrEqual(1);
-    expect(unwritable.store.error).toContain('budget_spend');
+    expect(unwritable.store.error).toContain('(a full disk, simulated)');
     expect(await logRows(key.id)).toEqual([]);
     const refusal = await refusedCall(sdk(key.value, { maxRetries: 0 }));
     expect(refusal.status).toBe(503);
@@ -920,7 +936,7 @@ describe('failing closed', () => {
     expect(refusal.apiMessage).toContain('cannot write to its store');
     expect(refusal.headers?.get('x-should-retry')).toBe('false');
 
-    withRawDatabase((db) => db.exec('DROP TRIGGER refuse_spend'));
+    withRawDatabase((db) => db.exec('DROP TRIGGER refuse_spend; DROP TRIGGER refuse_rows'));
     await statusUntil((status) => status.store.writable && status.store.pending === 0);
     const rows = await logRowsUntil(key.id, (found) => found.length === 2);
     const aborted = rows.find((row) => row.status === 'aborted');

@@ -295,7 +295,7 @@ describe('reserving requests that run server tools', () => {
     expect(worstCaseMicros(sonnet, body, 1_024, capped)).toBeLessThan(worstCaseMicros(sonnet, body, 1_024, search));
   });
 
-  it('treats client tools as no loop, and MCP servers and compaction as one', () => {
+  it('treats client tools and clearing edits as no loop, MCP servers as one, and compaction as one more step', () => {
     expect(
       serverLoopOf({
         tools: [
@@ -306,6 +306,12 @@ describe('reserving requests that run server tools', () => {
     ).toBeNull();
     expect(serverLoopOf({ tools: [{ type: 'bash_20250124', name: 'bash' }] })).toBeNull();
     expect(serverLoopOf({ mcp_servers: [{ type: 'url', url: 'https://example.invalid' }] })).toEqual({ steps: 10 });
-    expect(serverLoopOf({ context_management: { edits: [{ type: 'compact_20260112' }] } })).toEqual({ steps: 10 });
+    expect(serverLoopOf({ context_management: { edits: [{ type: 'compact_20260112' }] } })).toEqual({ steps: 2 });
+    // Claude Code's clearing edits do not loop.
+    expect(
+      serverLoopOf({
+        context_management: { edits: [{ type: 'clear_tool_uses_20250919' }, { type: 'clear_thinking_20251015' }] },
+      }),
+    ).toBeNull();
   });
 });

@@ -175,7 +175,7 @@ describe('a store that cannot write', () => {
     allowWrites();
 
     const next = new RequestLog(db, new ContentStore(db));
-    expect(next.takeBack(heldOver)).toBe(2);
+    expect(next.takeBack(heldOver)).toEqual({ written: 2, skipped: 0 });
     expect(next.recoverInterrupted(price, NOW + 1_000)).toBe(1);
     next.close();
     expect(db.prepare('SELECT request_id, status FROM request_logs ORDER BY id').all()).toEqual([
@@ -183,6 +183,41 @@ describe('a store that cannot write', () => {
       { request_id: 'req_in_flight', status: 'interrupted' },
     ]);
     expect(spent('key-budget')).toBe(450 + 7_000);
+  });
+});
+
+describe('an entry the store refuses', () => {
+  it('leaves out only that entry, writes every other one and keeps the store writable', async () => {
+    const rejected: string[] = [];
+    const journal = new RequestLog(db, new ContentStore(db), { onRejected: (line) => rejected.push(line) });
+    // A cost that is not a whole number of micro-dollars: the STRICT table refuses that row alone.
+    const poison = record({ request_id: 'req_poison', cost_micros: 0.5 });
+    const results = await Promise.all([
+      journal.append(record(), charges),
+      journal.append(poison),
+      journal.append(record(), charges),
+    ]);
+    expect(results).toEqual([true, false, true]);
+    expect(journal.health()).toMatchObject({ writable: true, pending: 0 });
+    expect(count('request_logs')).toBe(2);
+    expect(spent('key-budget')).toBe(900);
+    expect(rejected).toHaveLength(1);
+    expect(JSON.parse(rejected[0] ?? '{}')).toMatchObject({ kind: 'row', record: { request_id: 'req_poison' } });
+    journal.close();
+  });
+
+  it('writes held-over writes once, however often the file is replayed, and skips lines that are not entries', () => {
+    const allowWrites = failWrites();
+    void log.append(record({ request_id: 'req_held' }), charges);
+    log.close();
+    const heldOver = log.holdOver();
+    allowWrites();
+    const next = new RequestLog(db, new ContentStore(db));
+    expect(next.takeBack(heldOver + 'not json\n{"kind":"row"}\n')).toEqual({ written: 1, skipped: 2 });
+    expect(next.takeBack(heldOver)).toEqual({ written: 1, skipped: 0 });
+    next.close();
+    expect(count('request_logs')).toBe(1);
+    expect(spent('key-budget')).toBe(450);
   });
 });
 

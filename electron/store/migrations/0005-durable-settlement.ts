@@ -26,6 +26,10 @@ CREATE TABLE admissions (
   usage      TEXT
 ) STRICT;
 
+-- Finds a request's row: replaying writes held over by a stopped gateway skips rows already written,
+-- and npm run doctor matches each charge to its row.
+CREATE INDEX request_logs_by_request_id ON request_logs (request_id);
+
 -- Per-model usage and cost when usage.iterations priced steps separately (compaction, advisor).
 ALTER TABLE request_logs ADD COLUMN usage_by_model TEXT;
 ALTER TABLE request_logs ADD COLUMN web_search_requests INTEGER NOT NULL DEFAULT 0;
