@@ -149,6 +149,21 @@ describe.skipIf(unavailable !== null)('a full disk under the gateway', () => {
     const usageBefore = await budgetUsage();
     expect(usageBefore).toBeGreaterThan(0.006);
 
+    // A budgeted stream is under way when the disk fills: its spend must be held, not dropped.
+    upstream.enqueue({ kind: 'slow', delayMsPerEvent: 40, content: [{ type: 'text', text: PRICED_REPLY }] });
+    const streaming = await fetch(`${served.url}/v1/messages`, {
+      method: 'POST',
+      headers: inferenceHeaders(budgeted.value),
+      body: JSON.stringify({
+        model: MODEL,
+        max_tokens: 300,
+        stream: true,
+        messages: [{ role: 'user', content: 'a long answer' }],
+      }),
+    });
+    expect(streaming.status).toBe(200);
+    const streamingId = streaming.headers.get('x-tollgate-request-id') ?? '';
+
     // Fill the disk to the last byte.
     const dd = await runProcess('dd', ['if=/dev/zero', `of=${filler}`, 'bs=1M'], { timeoutMs: 30_000 });
     expect(dd.stderr).toMatch(/No space left on device/);
@@ -184,6 +199,10 @@ describe.skipIf(unavailable !== null)('a full disk under the gateway', () => {
     expect(held).toMatchObject({ writable: false });
     expect(held.pending).toBeGreaterThan(0);
     const usageWhileFull = await budgetUsage();
+    // The stream ends while the store cannot write: its row and spend wait in memory.
+    expect(await streaming.text()).toContain('event: message_stop');
+    expect((await storeStatus(served)).writable).toBe(false);
+    expect(await budgetUsage()).toBe(usageWhileFull);
 
     // Space frees: the retry writes everything held in memory.
     rmSync(filler);
@@ -197,7 +216,8 @@ describe.skipIf(unavailable !== null)('a full disk under the gateway', () => {
     );
     expect(recovered.error).toBeNull();
     const usageRecovered = await budgetUsage();
-    expect(usageRecovered).toBeGreaterThanOrEqual(usageWhileFull);
+    // The stream's spend, held while the disk was full, is on the budget now.
+    expect(usageRecovered).toBeGreaterThan(usageWhileFull);
 
     // With the store writing again, the budgeted key is served until its budget is spent.
     let exhausted: Answer | null = null;
@@ -235,6 +255,10 @@ describe.skipIf(unavailable !== null)('a full disk under the gateway', () => {
         status: 'success',
       });
     }
+    expect(rows.get(streamingId), 'the row of the stream that ended on a full disk').toMatchObject({
+      status: 'success',
+    });
+    expect(charges.get(streamingId)?.length).toBe(1);
     for (const answer of answers.filter((a) => a.status === 503)) {
       expect(rows.get(answer.requestId)).toMatchObject({ status: 'blocked', refusal_reason: 'store_unwritable' });
     }
