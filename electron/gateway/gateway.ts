@@ -399,7 +399,7 @@ export function holdOverUnwritten(dataDir: string, context: GatewayContext): voi
       writeFileSync(partial, text, { mode: 0o600 });
       renameSync(partial, file);
       context.logger.warn(
-        `the store could not take ${unwritten} rows and traces; saved them to ${file}, written at the next start`,
+        `the store could not take ${unwritten} rows and traces; saved them to ${file}, written at the next start (captured content is not kept)`,
       );
       return;
     } catch {
