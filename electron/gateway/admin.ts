@@ -53,8 +53,7 @@ export function adminHandlers(ctx: GatewayContext): Handlers {
       return { providers, total: providers.length };
     },
     upsertProvider: ({ body }) => ctx.providers.upsert(body, now()),
-    getProvider: ({ params }) =>
-      providerOr404(ctx.providers.describe(providerName(params.provider)), params.provider),
+    getProvider: ({ params }) => providerOr404(ctx.providers.describe(providerName(params.provider)), params.provider),
     updateProvider: ({ params, body }) => {
       const provider = providerName(params.provider);
       providerOr404(ctx.providers.describe(provider), provider);
@@ -107,23 +106,24 @@ export function adminHandlers(ctx: GatewayContext): Handlers {
 function pricingTable(ctx: GatewayContext): RouteResponse<'getPricing'> {
   const book = ctx.pricing();
   const at = ctx.clock();
-  const toApi = (version: ReturnType<typeof book.history>[number]) => ({
-    id: version.id,
-    model: version.model,
-    source: version.source,
-    effective_from: new Date(version.effective_from).toISOString(),
-    ...Object.fromEntries(Object.entries(version.rates).map(([name, micros]) => [name, micros / 1_000_000])),
-    bands: version.bands.map((band) => ({
-      above_prompt_tokens: band.above_prompt_tokens,
-      input: band.input / 1_000_000,
-      output: band.output / 1_000_000,
-      cache_write_5m: band.cache_write_5m / 1_000_000,
-      cache_write_1h: band.cache_write_1h / 1_000_000,
-      cache_read: band.cache_read / 1_000_000,
-    })),
-    note: version.note,
-    retired_at: version.retired_at === null ? null : new Date(version.retired_at).toISOString(),
-  }) as z.input<typeof adminApi.getPricing.response>['models'][number]['current'];
+  const toApi = (version: ReturnType<typeof book.history>[number]) =>
+    ({
+      id: version.id,
+      model: version.model,
+      source: version.source,
+      effective_from: new Date(version.effective_from).toISOString(),
+      ...Object.fromEntries(Object.entries(version.rates).map(([name, micros]) => [name, micros / 1_000_000])),
+      bands: version.bands.map((band) => ({
+        above_prompt_tokens: band.above_prompt_tokens,
+        input: band.input / 1_000_000,
+        output: band.output / 1_000_000,
+        cache_write_5m: band.cache_write_5m / 1_000_000,
+        cache_write_1h: band.cache_write_1h / 1_000_000,
+        cache_read: band.cache_read / 1_000_000,
+      })),
+      note: version.note,
+      retired_at: version.retired_at === null ? null : new Date(version.retired_at).toISOString(),
+    }) as z.input<typeof adminApi.getPricing.response>['models'][number]['current'];
   const models = book.catalog.flatMap((model): RouteResponse<'getPricing'>['models'] => {
     const current = book.resolve(model.id, at).version;
     return [
@@ -182,7 +182,12 @@ const compiledRoutes: CompiledRoute[] = (Object.keys(adminApi) as RouteName[]).m
 export function requireAdmin(ctx: GatewayContext, req: IncomingMessage, listener: ListenerPolicy): void {
   refuseThrottledAddress(ctx, listener, req, 'admin token');
   if (isAuthorisedAdmin(req, ctx.adminToken)) return;
-  noteAdminFailure(ctx, listener, req, req.headers.authorization === undefined ? 'admin_token_missing' : 'admin_token_wrong');
+  noteAdminFailure(
+    ctx,
+    listener,
+    req,
+    req.headers.authorization === undefined ? 'admin_token_missing' : 'admin_token_wrong',
+  );
   throw new GatewayError(
     401,
     'authentication_error',
@@ -211,15 +216,20 @@ export async function handleAdmin(
     const route = matches.find((candidate) => candidate.method === req.method);
     if (!route) {
       if (matches.length) {
-        throw new GatewayError(405, 'invalid_request_error', `${req.method ?? ''} is not supported on ${url.pathname}.`, {
-          allow: matches.map((match) => match.method).join(', '),
-        });
+        throw new GatewayError(
+          405,
+          'invalid_request_error',
+          `${req.method ?? ''} is not supported on ${url.pathname}.`,
+          {
+            allow: matches.map((match) => match.method).join(', '),
+          },
+        );
       }
       throw notFound(`No admin route ${req.method ?? ''} ${url.pathname}.`);
     }
     const spec = adminApi[route.name] as { query?: z.ZodType; body?: z.ZodType; status?: number };
     const values = route.pattern.exec(url.pathname)?.slice(1) ?? [];
-    const params = Object.fromEntries(route.paramNames.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]));
+    const params = Object.fromEntries(route.paramNames.map((name, i) => [name, decodeParam(name, values[i] ?? '')]));
     const query = spec.query ? validate(spec.query, Object.fromEntries(url.searchParams), 'query') : undefined;
     const body = spec.body ? validate(spec.body, await readJsonBody(req), 'body') : undefined;
     const handler = handlers[route.name] as (input: { params: unknown; query: unknown; body: unknown }) => unknown;
@@ -255,9 +265,22 @@ export async function handleAdmin(
   }
 }
 
+/** A path parameter, percent-decoded; a broken escape (`%E0%A4%A`) is the caller's mistake, not a 500. */
+function decodeParam(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw badRequest(
+      `The path parameter ${name} "${raw}" is not valid percent-encoded UTF-8; encode it with encodeURIComponent.`,
+    );
+  }
+}
+
 /** What a change is about to replace: the answer of the GET route at the same path, if there is one. */
 function currentState(handlers: Handlers, route: CompiledRoute, params: Record<string, string>): unknown {
-  const reader = compiledRoutes.find((candidate) => candidate.method === 'GET' && candidate.pattern.source === route.pattern.source);
+  const reader = compiledRoutes.find(
+    (candidate) => candidate.method === 'GET' && candidate.pattern.source === route.pattern.source,
+  );
   if (!reader || route.paramNames.length === 0) return undefined;
   try {
     return (handlers[reader.name] as (input: { params: unknown; query: unknown; body: unknown }) => unknown)({

@@ -97,15 +97,33 @@ function write(res: ServerResponse, text: string, gone: AbortSignal): Promise<vo
   });
 }
 
-/** One RFC 4180 record: arrays joined with `;`, null as an empty field, quoted when needed. */
+/**
+ * One RFC 4180 record: arrays joined with `;`, null as an empty field, quoted when needed. Text cells
+ * are neutralised against formula injection (see spreadsheetSafe); numbers and booleans are the
+ * gateway's own figures and go out as they are, so a spreadsheet can still sum them.
+ */
 export function csvLine(entry: LogEntry): string {
   return COLUMNS.map((column) => csvField(entry[column])).join(',') + '\r\n';
 }
 
 function csvField(value: LogEntry[keyof LogEntry]): string {
   if (value === null) return '';
-  const text = Array.isArray(value)
-    ? value.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join(';')
-    : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const text = spreadsheetSafe(
+    Array.isArray(value)
+      ? value.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join(';')
+      : value,
+  );
+  // `;` is quoted too: spreadsheets in locales whose list separator is `;` would otherwise split an
+  // array cell there, and a tool name after the split could start a formula cell of its own.
+  return /[",;\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
+ * Model, session, client and tool names are whatever a sender put in its request, and a spreadsheet
+ * runs a cell that starts with `=`, `+`, `-` or `@` (or a tab or CR before one) as a formula. OWASP's
+ * rule: such a cell gets a leading `'`, which spreadsheets show as text and do not evaluate.
+ */
+function spreadsheetSafe(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }

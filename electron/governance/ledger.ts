@@ -343,7 +343,11 @@ export class GovernanceLedger {
     );
   }
 
-  /** Who a request is attributed to: the key's user (or the one x-tollgate-user names), team and customer. */
+  /**
+   * Who a request is attributed to: the key's user (or the one x-tollgate-user names), team and customer.
+   * A header can only name a user the key already speaks for (see namableUsers); naming anyone else is
+   * refused with one message whether that user exists or not, so the header is no way to probe for users.
+   */
   attribute(key: KeyRecord, userHeader: string | null): Attribution {
     try {
       return this.resolveAttribution(key, userHeader);
@@ -356,21 +360,8 @@ export class GovernanceLedger {
   private resolveAttribution(key: KeyRecord, userHeader: string | null): Attribution {
     let user = key.userId ? this.organisation.get('user', key.userId) : null;
     if (userHeader) {
-      const named = this.organisation.get('user', userHeader) ?? this.findUser(userHeader);
-      if (!named) {
-        throw new GatewayError(
-          400,
-          'invalid_request_error',
-          `x-tollgate-user names "${userHeader}", which is not a Tollgate user.`,
-        );
-      }
-      if (user && user.id !== named.id) {
-        throw new GatewayError(
-          400,
-          'invalid_request_error',
-          `The key "${key.name}" belongs to ${user.name}; it cannot be attributed to ${named.name} with x-tollgate-user.`,
-        );
-      }
+      const named = this.findUser(this.namableUsers(key, user), userHeader);
+      if (!named) throw userNotAllowed(key);
       user = named;
     }
     const teamId = key.teamId ?? user?.parentId ?? null;
@@ -379,6 +370,26 @@ export class GovernanceLedger {
     const customer = customerId === null ? null : this.organisation.get('customer', customerId);
     const providerConfig = key.providerConfigs.find((config) => config.provider === 'anthropic') ?? null;
     return { user, team, customer, providerConfig };
+  }
+
+  /**
+   * The users x-tollgate-user may name on this key: its own user alone when it has one; else its team's
+   * users; else the users of its customer's teams; else no one, because a key outside the hierarchy
+   * would otherwise be a way to spend any user's budget.
+   */
+  private namableUsers(key: KeyRecord, own: OrgEntity | null): OrgEntity[] {
+    if (key.userId !== null) return own ? [own] : [];
+    if (key.teamId !== null) return this.organisation.all('user').filter((user) => user.parentId === key.teamId);
+    if (key.customerId !== null) {
+      const teams = new Set(
+        this.organisation
+          .all('team')
+          .filter((team) => team.parentId === key.customerId)
+          .map((team) => team.id),
+      );
+      return this.organisation.all('user').filter((user) => user.parentId !== null && teams.has(user.parentId));
+    }
+    return [];
   }
 
   // ---- internals ------------------------------------------------------------------------------
@@ -397,12 +408,14 @@ export class GovernanceLedger {
     this.calibration.set(keyId, samples);
   }
 
-  private findUser(nameOrEmail: string): OrgEntity | null {
-    const wanted = nameOrEmail.toLowerCase();
+  /** The user among `candidates` with this id, else this email, else this name (case-insensitive). */
+  private findUser(candidates: OrgEntity[], idNameOrEmail: string): OrgEntity | null {
+    const wanted = idNameOrEmail.toLowerCase();
     return (
-      this.organisation
-        .all('user')
-        .find((user) => user.email?.toLowerCase() === wanted || user.name.toLowerCase() === wanted) ?? null
+      candidates.find((user) => user.id === idNameOrEmail) ??
+      candidates.find((user) => user.email?.toLowerCase() === wanted) ??
+      candidates.find((user) => user.name.toLowerCase() === wanted) ??
+      null
     );
   }
 
@@ -572,6 +585,28 @@ function governanceUnavailable(): GatewayError {
     'Tollgate could not read the budgets and limits for this key, so it refused the request rather than let it through unchecked. Retry shortly; if it persists, tell your Tollgate admin.',
     {},
     'governance_unavailable',
+  );
+}
+
+/**
+ * x-tollgate-user named someone the key may not speak for. The message depends on the key alone, never
+ * on the name given, so it reads the same for a real user of another team and for a made-up name.
+ */
+function userNotAllowed(key: KeyRecord): GatewayError {
+  const scope =
+    key.userId !== null
+      ? 'it belongs to one user and can be attributed to that user only'
+      : key.teamId !== null
+        ? 'it can name users of its own team only'
+        : key.customerId !== null
+          ? "it can name users of its customer's teams only"
+          : 'it is in no team or customer, so it can name no user; ask your Tollgate admin to put it in a team or give it a user';
+  return new GatewayError(
+    403,
+    'permission_error',
+    `The key "${key.name}" may not attribute requests to the user x-tollgate-user names: ${scope}.`,
+    {},
+    'user_not_allowed',
   );
 }
 

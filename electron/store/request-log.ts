@@ -746,6 +746,11 @@ export class RequestLog {
    */
   query(query: LogQuery): { logs: LogEntry[]; next_cursor: string | null; has_more: boolean } {
     this.flush();
+    // FTS5 reads its query as C text, which ends at a NUL: `a\0b` would quietly search for `a` alone,
+    // and the plain-words retry of a lone NUL fails as an unterminated string. Refused as the caller's.
+    if (query.q?.includes('\0')) {
+      throw new RangeError('q contains a NUL character (%00), which full-text search cannot match; remove it');
+    }
     const where: string[] = [];
     const params: (string | number)[] = [];
     const add = (clause: string, value: string | number): void => {

@@ -806,7 +806,7 @@ describe('credentials and attribution', () => {
     expect(rows.find((row) => row.status_code === 402)?.user_id).toBe(alice.id);
   });
 
-  it('answers 400 for an x-tollgate-user that names no user, or another user than the key’s own', async () => {
+  it('answers 403 for an x-tollgate-user that names no user, or another user than the key’s own', async () => {
     await start();
     const alice = await createEntity('users', { name: 'Alice' });
     await createEntity('users', { name: 'Bob' });
@@ -818,10 +818,12 @@ describe('credentials and attribution', () => {
     );
     const impostor = await refusedCall(sdk(personal.value, { defaultHeaders: { 'x-tollgate-user': 'Bob' } }));
 
-    expect(unknown.status).toBe(400);
-    expect(unknown.type).toBe('invalid_request_error');
-    expect(unknown.apiMessage).toContain('mallory@example.com');
-    expect(impostor.status).toBe(400);
+    expect(unknown.status).toBe(403);
+    expect(unknown.type).toBe('permission_error');
+    // Never repeated back: the answer is the same whether that person exists or not.
+    expect(unknown.apiMessage).not.toContain('mallory@example.com');
+    expect(impostor.status).toBe(403);
+    expect(impostor.type).toBe('permission_error');
     expect(gateway().upstream.messageRequests()).toHaveLength(0);
   });
 });
