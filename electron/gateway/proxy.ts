@@ -7,6 +7,8 @@
 // Every request leaves exactly one log row, whether it was refused, failed, aborted or served, and the
 // row and its spend are on disk before the client sees the end of the answer: a crash after that
 // loses neither, and a crash before it leaves the admission's trace, booked at the next start.
+// Only a request a key admitted has its content kept; what any client chooses (model id, session,
+// user agent) is clipped to CLIENT_TEXT_LIMITS in its row and in the refusals that quote it.
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -56,8 +58,29 @@ const HOP_BY_HOP = new Set([
 /** Headers that carry the caller's credentials: never forwarded upstream. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'x-tollgate-key', 'x-bf-vk']);
 
-/** Bodies above the Messages API's own 32 MB limit are refused before they are read. */
+/** Bodies above the Messages API's own 32 MB limit are refused (see readBody). */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * How many characters of each value a client chooses a log row or an answer keeps. A body may be 32 MB,
+ * so a model id, a session id or a header can be nearly that long; stored or quoted whole it would
+ * swell every page of the log viewer and every refusal. Longer than any real value, so honest clients
+ * never see the cut (marked with `…`).
+ */
+export const CLIENT_TEXT_LIMITS = {
+  model: 200,
+  sessionId: 200,
+  /** `x-tollgate-user`, as quoted in a refusal. */
+  user: 200,
+  toolName: 200,
+  userAgent: 500,
+  path: 2_000,
+  /** A refusal's message, and the error text a row keeps. */
+  errorText: 2_000,
+} as const;
+
+/** How many removed tool names a row lists. */
+const REMOVED_TOOLS_LISTED = 100;
 
 /** What is known about a request so far; becomes its log row. */
 interface Attempt {
@@ -115,7 +138,7 @@ export async function handleInference(
     request: null,
     body: null,
     parsedBody: undefined,
-    sessionId: headerValue(req.headers, 'x-claude-code-session-id'),
+    sessionId: clip(headerValue(req.headers, 'x-claude-code-session-id'), CLIENT_TEXT_LIMITS.sessionId),
     stream: false,
     statusCode: 0,
     status: 'success',
@@ -174,7 +197,7 @@ async function serve(
       attempt.parsedBody = parsed.body;
       attempt.request = parsed.request;
       attempt.stream = route.endpoint === 'messages' && parsed.request.stream === true;
-      attempt.sessionId ??= sessionFromMetadata(parsed.request);
+      attempt.sessionId ??= clip(sessionFromMetadata(parsed.request), CLIENT_TEXT_LIMITS.sessionId);
     }
     refuseWhilePaused(ctx);
     admitKey(ctx, presented, attempt.key);
@@ -205,7 +228,7 @@ async function serve(
     const upstream = await forward(ctx, route, req, outgoing, attempt.oauth, upstreamSignal);
     ending = await relay(ctx, upstream, res, attempt, clientGone);
   } catch (error) {
-    ending = refuseOrFail(ctx, res, attempt, error, clientGone.aborted);
+    ending = refuseOrFail(ctx, req, res, attempt, error, clientGone.aborted);
     noteKeyFailure(ctx, listener, req, error);
   }
   try {
@@ -286,7 +309,7 @@ async function settle(
       ctx.ledger.settle(attempt.admission, record?.cost_micros ?? 0, tokens, ctx.clock());
     }
   }
-  if (record) ctx.metrics.observe(record);
+  if (record) ctx.metrics.observe(record, ctx.pricing());
 }
 
 function chargesOf(admission: Admission | null): Charge[] {
@@ -313,7 +336,7 @@ async function traceAdmission(
   void _content;
   attempt.traced = true;
   const durable = await ctx.requestLog.trace({
-    record: { ...record, model: attempt.admission?.model ?? record.model },
+    record: { ...record, model: clip(attempt.admission?.model, CLIENT_TEXT_LIMITS.model) ?? record.model },
     charges: chargesOf(attempt.admission),
     estimateMicros: attempt.admission?.estimateMicros ?? 0,
   });
@@ -658,6 +681,7 @@ function drained(res: ServerResponse, clientGone: AbortSignal): Promise<void> {
 
 function refuseOrFail(
   ctx: GatewayContext,
+  req: IncomingMessage,
   res: ServerResponse,
   attempt: Attempt,
   error: unknown,
@@ -670,8 +694,11 @@ function refuseOrFail(
     attempt.errorMessage = 'The client disconnected before the response was complete.';
     return null;
   }
-  const refusal = asGatewayError(error);
   if (!(error instanceof GatewayError)) ctx.logger.error(`request ${attempt.requestId} failed`, error);
+  const refusal = withClippedQuotes(asGatewayError(error), [
+    [attempt.request?.model, CLIENT_TEXT_LIMITS.model],
+    [headerValue(req.headers, 'x-tollgate-user'), CLIENT_TEXT_LIMITS.user],
+  ]);
   attempt.status = refusal.reason !== null || refusal.status === 413 || refusal.status === 400 ? 'blocked' : 'error';
   attempt.refusalReason =
     refusal.reason ?? (refusal.status === 413 ? 'too_large' : refusal.status === 400 ? 'invalid_request' : null);
@@ -681,8 +708,14 @@ function refuseOrFail(
   return () => sendError(res, refusal, attempt.requestId);
 }
 
+/**
+ * Content is kept only for a request a key admitted. Anyone who can reach the proxy (a LAN host, a web
+ * page's no-cors POST) can send a keyless or refused request, and in open mode a keyless one is even
+ * forwarded; capturing those would let them plant conversations in the log viewer and its search.
+ */
 function shouldCapture(ctx: GatewayContext, attempt: Attempt): boolean {
-  return ctx.settings.config.capture_content && (attempt.key?.captureContent ?? true);
+  if (attempt.key === null || attempt.admission === null || attempt.refusalReason !== null) return false;
+  return ctx.settings.config.capture_content && attempt.key.captureContent;
 }
 
 function toLogRecord(
@@ -692,7 +725,7 @@ function toLogRecord(
   attempt: Attempt,
   withContent: boolean,
 ): LogRecord {
-  const model = attempt.responseModel ?? attempt.request?.model ?? null;
+  const model = clip(attempt.responseModel ?? attempt.request?.model, CLIENT_TEXT_LIMITS.model);
   const billable = route.endpoint === 'messages' && model !== null;
   const bill = billable ? billRequest(ctx.pricing(), model, attempt.usage, attempt.createdAt) : null;
   const capture =
@@ -707,19 +740,21 @@ function toLogRecord(
     team_id: attempt.attribution?.team?.id ?? attempt.key?.teamId ?? null,
     customer_id: attempt.attribution?.customer?.id ?? attempt.key?.customerId ?? null,
     refusal_reason: attempt.refusalReason,
-    requested_model: attempt.request?.model ?? null,
-    removed_tools: attempt.admission?.removedTools ?? [],
+    requested_model: clip(attempt.request?.model, CLIENT_TEXT_LIMITS.model),
+    removed_tools: (attempt.admission?.removedTools ?? [])
+      .slice(0, REMOVED_TOOLS_LISTED)
+      .map((name) => clip(name, CLIENT_TEXT_LIMITS.toolName)),
     session_id: attempt.sessionId,
-    client: headerValue(req.headers, 'user-agent'),
+    client: clip(headerValue(req.headers, 'user-agent'), CLIENT_TEXT_LIMITS.userAgent),
     method: req.method ?? 'GET',
-    path: req.url ?? '',
+    path: clip(req.url ?? '', CLIENT_TEXT_LIMITS.path),
     endpoint: route.endpoint,
     model,
     provider: 'anthropic',
     status: attempt.status,
     status_code: attempt.statusCode,
     error_type: attempt.errorType,
-    error_message: attempt.errorMessage,
+    error_message: clip(attempt.errorMessage, CLIENT_TEXT_LIMITS.errorText),
     stream: attempt.stream,
     usage: attempt.usage,
     cost_micros: bill?.costMicros ?? 0,
@@ -744,34 +779,51 @@ function toLogRecord(
 
 // ---- helpers ---------------------------------------------------------------------------------------
 
+/**
+ * Reads the body, refusing one over `limit` bytes with a 413. The refusal waits until the upload has
+ * been read to its end (and discarded), as long as it stays within twice the limit: a server that
+ * answers and closes while the client is still sending resets the connection under it, so the client
+ * sees EPIPE or ECONNRESET instead of the 413, and an SDK retries the upload. A body that says (or
+ * turns out) to be larger than that is refused at once and the connection closed: reading it all would
+ * let one client keep the gateway busy without bound.
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = (): GatewayError =>
+  const readAtMost = 2 * limit;
+  const tooLarge = (readToEnd: boolean): GatewayError =>
     new GatewayError(
       413,
       'request_too_large',
       `The request body is larger than Tollgate's limit of ${formatBytes(limit)}. Shorten the conversation or attachments.`,
-      { connection: 'close' },
+      readToEnd ? {} : { connection: 'close' },
     );
   return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > limit) {
-      req.resume(); // discard the body rather than reset the connection, so the client reads the refusal
-      reject(tooLarge());
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > readAtMost) {
+      req.resume();
+      reject(tooLarge(false));
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = declared > limit;
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size <= limit) {
+      if (!over && size <= limit) {
         chunks.push(chunk);
         return;
       }
+      over = true;
+      chunks.length = 0;
+      if (size <= readAtMost) return;
       req.off('data', onData);
       req.resume();
-      reject(tooLarge());
+      reject(tooLarge(false));
     };
     req.on('data', onData);
-    req.once('end', () => resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, size)));
+    req.once('end', () => {
+      if (over) reject(tooLarge(true));
+      else resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, size));
+    });
     req.once('error', reject);
     req.once('close', () => {
       if (!req.complete) reject(new Error('The client disconnected while sending the request.'));
@@ -783,6 +835,33 @@ export function headerValue(headers: Record<string, string | string[] | undefine
   const value = headers[name];
   if (Array.isArray(value)) return value[0] ?? null;
   return value ?? null;
+}
+
+/** `value` cut to `max` characters (the last one an ellipsis), or as it is when it fits. */
+export function clip(value: string, max: number): string;
+export function clip(value: string | null | undefined, max: number): string | null;
+export function clip(value: string | null | undefined, max: number): string | null {
+  if (value === null || value === undefined) return null;
+  if (value.length <= max) return value;
+  let end = max - 1;
+  // Never split a surrogate pair: half an emoji is not valid text.
+  const last = value.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${value.slice(0, end)}…`;
+}
+
+/**
+ * A refusal whose message quotes a value the client sent (a model id, an x-tollgate-user name) quotes
+ * it clipped, and the message as a whole stays under the error-text limit.
+ */
+function withClippedQuotes(refusal: GatewayError, quoted: [string | null | undefined, number][]): GatewayError {
+  let message = refusal.message;
+  for (const [value, max] of quoted) {
+    if (value && value.length > max) message = message.replaceAll(value, clip(value, max));
+  }
+  message = clip(message, CLIENT_TEXT_LIMITS.errorText);
+  if (message === refusal.message) return refusal;
+  return new GatewayError(refusal.status, refusal.type, message, refusal.headers, refusal.reason);
 }
 
 function formatBytes(bytes: number): string {
