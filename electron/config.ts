@@ -1,7 +1,10 @@
 // Where Tollgate keeps its data and how the headless gateway is configured: command-line flags first,
 // then TOLLGATE_* environment variables, then defaults. The default data directory is the per-user
 // application data folder Electron's app.getPath('userData') gives the desktop app, so both share it.
-// LAN sharing flags override the stored LAN settings for one run without saving them.
+// LAN sharing flags override the stored LAN settings for one run without saving them. How long a
+// client may take over its headers, its body and an idle connection, and how many connections one
+// network address may hold, are TOLLGATE_* variables only (connectionLimits below), read by every
+// listener as it starts, the desktop app's included.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,6 +44,106 @@ export const DEMO_PORT = 8788;
 /** Where the gateway listens on loopback unless --port or TOLLGATE_PORT says otherwise. */
 export const DEFAULT_PORT = 8787;
 
+export class ConfigError extends Error {}
+
+/**
+ * What a listener allows a client before cutting it off. None of it bounds a response: a long thinking
+ * turn may stream for many minutes (the upstream's own timeouts are in gateway.ts).
+ */
+export interface ConnectionLimits {
+  /** From a request's first byte (or a new connection) until its headers are complete. */
+  headersTimeoutMs: number;
+  /** A body still arriving must bring BODY_PROGRESS_BYTES within every window this long. */
+  bodyTimeoutMs: number;
+  /** A keep-alive connection with no request in flight is closed after this. */
+  idleTimeoutMs: number;
+  /** Open connections one remote address may hold (LAN clients, and other machines on `--host 0.0.0.0`). */
+  connectionsPerAddress: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = {
+  headersTimeoutMs: 60_000,
+  bodyTimeoutMs: 60_000,
+  // Above the 60 s that load balancers and clients commonly keep idle connections for, so the client
+  // gives up on a connection before the gateway closes it under a new request.
+  idleTimeoutMs: 65_000,
+  connectionsPerAddress: 64,
+};
+
+/**
+ * How much of a body must arrive in each body-timeout window. A trickle of one byte every 150 ms
+ * never leaves a window empty; it does bring far less than this. Any real link, however slow,
+ * brings far more: 1 KB a minute is 17 bytes a second.
+ */
+export const BODY_PROGRESS_BYTES = 1024;
+
+const LIMIT_VARIABLES = {
+  headersTimeoutMs: 'TOLLGATE_HEADERS_TIMEOUT',
+  bodyTimeoutMs: 'TOLLGATE_BODY_TIMEOUT',
+  idleTimeoutMs: 'TOLLGATE_IDLE_TIMEOUT',
+  connectionsPerAddress: 'TOLLGATE_MAX_CONNECTIONS_PER_ADDRESS',
+} as const satisfies Record<keyof ConnectionLimits, string>;
+
+/**
+ * The limits from TOLLGATE_* variables, defaults for the rest. Timeouts are seconds (fractions
+ * allowed, 0.1 to 3600); the connection cap a whole number from 1 to 65535. Throws ConfigError naming
+ * the variable when one is not.
+ */
+export function readConnectionLimits(env: NodeJS.ProcessEnv = process.env): ConnectionLimits {
+  return connectionLimits(env, (error) => {
+    throw error;
+  });
+}
+
+/**
+ * The limits a listener starts with: as readConnectionLimits, but a variable that does not parse is
+ * reported and its default kept, since a listener cannot refuse to start over it (`npm run serve`
+ * has refused it already, with the usage).
+ */
+export function connectionLimits(
+  env: NodeJS.ProcessEnv = process.env,
+  invalid: (error: LimitError) => void = (error) =>
+    process.emitWarning(`${error.message} Using its default, ${defaultText(error.field)}.`),
+): ConnectionLimits {
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS };
+  for (const field of Object.keys(LIMIT_VARIABLES) as (keyof ConnectionLimits)[]) {
+    const text = env[LIMIT_VARIABLES[field]];
+    if (text === undefined || text.trim() === '') continue;
+    const value = parseLimit(field, text);
+    if (value instanceof LimitError) invalid(value);
+    else limits[field] = value;
+  }
+  return limits;
+}
+
+/** A limit variable that does not parse; `field` says which. */
+export class LimitError extends ConfigError {
+  constructor(
+    readonly field: keyof ConnectionLimits,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function parseLimit(field: keyof ConnectionLimits, text: string): number | LimitError {
+  const name = LIMIT_VARIABLES[field];
+  const value = Number(text);
+  if (field === 'connectionsPerAddress') {
+    return Number.isInteger(value) && value >= 1 && value <= 65535
+      ? value
+      : new LimitError(field, `${name} must be a whole number from 1 to 65535, not "${text}".`);
+  }
+  return Number.isFinite(value) && value >= 0.1 && value <= 3600
+    ? Math.round(value * 1000)
+    : new LimitError(field, `${name} must be 0.1-3600 seconds, not "${text}".`);
+}
+
+function defaultText(field: keyof ConnectionLimits): string {
+  const value = DEFAULT_CONNECTION_LIMITS[field];
+  return field === 'connectionsPerAddress' ? String(value) : `${value / 1000} s`;
+}
+
 export const USAGE = `Usage: npm run serve -- [options]
 
   --host HOST                 address to listen on        (TOLLGATE_HOST, default 127.0.0.1); beyond loopback
@@ -65,9 +168,13 @@ from the dashboard or the tray apply):
   --remote-admin              also serve the admin API and dashboard on the LAN (admin token required,
                               Host and Origin checked); deliberately a flag only, no variable
 
-ANTHROPIC_API_KEY, when set, seeds the Anthropic provider key if none is stored yet.`;
+Slow and idle clients (environment variables only; every listener, loopback and LAN, reads them as it starts):
+  TOLLGATE_HEADERS_TIMEOUT=SECONDS   a request's headers must be complete within this      (default ${DEFAULT_CONNECTION_LIMITS.headersTimeoutMs / 1000})
+  TOLLGATE_BODY_TIMEOUT=SECONDS      a body must bring ${BODY_PROGRESS_BYTES / 1024} KB or more in every such window   (default ${DEFAULT_CONNECTION_LIMITS.bodyTimeoutMs / 1000})
+  TOLLGATE_IDLE_TIMEOUT=SECONDS      an idle keep-alive connection is closed after this    (default ${DEFAULT_CONNECTION_LIMITS.idleTimeoutMs / 1000})
+  TOLLGATE_MAX_CONNECTIONS_PER_ADDRESS=N   connections one LAN address may hold open     (default ${DEFAULT_CONNECTION_LIMITS.connectionsPerAddress})
 
-export class ConfigError extends Error {}
+ANTHROPIC_API_KEY, when set, seeds the Anthropic provider key if none is stored yet.`;
 
 /** A port from a flag or variable; `name` is how the message refers to where the text came from. */
 export function parsePort(text: string, name: string): number {
@@ -111,6 +218,8 @@ export function readServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv 
   if (anthropicBaseUrl !== undefined && !/^https?:\/\/[^/]/.test(anthropicBaseUrl)) {
     throw new ConfigError(`--anthropic-base-url must be an http(s) URL, not "${anthropicBaseUrl}".`);
   }
+  // Checked here so that a mistyped limit stops the CLI with the usage; the listeners read them themselves.
+  readConnectionLimits(env);
   return {
     host: values.host ?? env.TOLLGATE_HOST ?? '127.0.0.1',
     port,

@@ -3,6 +3,8 @@
 // counted per address (electron/lan/throttle.ts keeps the count), and an address that keeps failing
 // is refused for a while, on the proxy, the usage endpoint and the admin side alike, without further
 // audit rows: a LAN machine can neither guess at full speed nor grow the audit table without bound.
+// The router screens a throttled address before routing its request (screenAddress), so that wrong
+// paths and methods are refused as early, and counted instead of logged one row each.
 // Which addresses are guarded is the listener's call (ListenerPolicy.throttles): every client of the
 // LAN listener, and clients of the local listener that reach it from another machine.
 import type { IncomingMessage } from 'node:http';
@@ -34,13 +36,43 @@ export function refuseThrottledAddress(
   req: IncomingMessage,
   credential: Credential = 'key',
 ): void {
+  const refusal = throttledRefusal(ctx, listener, req, credential);
+  if (refusal) throw refusal;
+}
+
+/**
+ * The router's first step: a request from a throttled address is refused before it is routed, so a
+ * wrong path or method (404, 405) is no way around the throttle and, like every other refusal of that
+ * address, is counted (FailedKeyAttempts.refusedWhileThrottled) instead of logged one row each. Null
+ * when the request may go on. `logged` is true for the one refusal per throttle that leaves a log row,
+ * so the log viewer shows whose client was turned away: the first that asked for a row (`wantsRow`,
+ * the router asks for requests to an inference route).
+ */
+export function screenAddress(
+  ctx: GatewayContext,
+  listener: ListenerPolicy,
+  req: IncomingMessage,
+  credential: Credential,
+  wantsRow: boolean,
+): { refusal: GatewayError; logged: boolean } | null {
+  const refusal = throttledRefusal(ctx, listener, req, credential);
+  if (!refusal) return null;
+  return { refusal, logged: ctx.keyFailures.noteRefused(addressOf(req), ctx.clock(), wantsRow) };
+}
+
+function throttledRefusal(
+  ctx: GatewayContext,
+  listener: ListenerPolicy,
+  req: IncomingMessage,
+  credential: Credential,
+): GatewayError | null {
   const address = addressOf(req);
-  if (!listener.throttles(address)) return;
+  if (!listener.throttles(address)) return null;
   const waitMs = ctx.keyFailures.retryAfterMs(address, ctx.clock());
-  if (waitMs <= 0) return;
+  if (waitMs <= 0) return null;
   const seconds = Math.ceil(waitMs / 1000);
   const minutes = Math.ceil(seconds / 60);
-  throw new GatewayError(
+  return new GatewayError(
     429,
     'rate_limit_error',
     `Too many requests from ${address} had a missing or wrong Tollgate key or admin token (${KEY_FAILURE_LIMIT} within ${KEY_FAILURE_WINDOW_MS / 60_000} minutes). ` +

@@ -3,14 +3,29 @@
 // with and without the `/anthropic` prefix so either base URL works for Claude Code. Two kinds of
 // listener share this routing: the loopback one, and the LAN one (electron/lan), which answers only
 // requests addressed to it by Host and serves the admin side only when remote admin is allowed.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// Below the routing, guardListener() holds each listener's line against hostile clients: headers,
+// body and idle timeouts, a cap on connections per address, and answers in the Anthropic error shape
+// for requests Node's HTTP parser refuses.
+import {
+  createServer,
+  maxHeaderSize,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions as HttpServerOptions,
+  type ServerResponse,
+} from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { BODY_PROGRESS_BYTES, connectionLimits, type ConnectionLimits } from '../config.js';
 import type { GatewayContext } from './context.js';
 import { adminHandlers, handleAdmin, requireAdmin } from './admin.js';
-import { GatewayError, notFound, sendError } from './errors.js';
+import { errorBody, GatewayError, notFound, sendError, type AnthropicErrorType } from './errors.js';
 import { handleExport } from './export.js';
+import { screenAddress } from './lan-guard.js';
+import type { Logger } from './logger.js';
 import { handleInference, type Endpoint, type InferenceRoute } from './proxy.js';
 import { defaultDashboardDir, isDashboardPath, serveDashboard } from './static.js';
 import { handleUsage } from './usage.js';
@@ -18,6 +33,7 @@ import { serveUsagePage, USAGE_PAGE_PATH } from './usage-page.js';
 import { describeHost, hostAllowed, LOOPBACK_HOSTS, allowedHostSet } from '../lan/host-check.js';
 import { isLoopbackAddress, isLoopbackHost, urlHost } from '../lan/addresses.js';
 import { CA_CERTIFICATE_PATH } from '../lan/certificates.js';
+import { normaliseAddress } from '../lan/throttle.js';
 
 export interface ServerOptions {
   /** The renderer build served under /dashboard/; defaults to out/renderer at the project root. */
@@ -31,7 +47,10 @@ export type ListenerRole = 'local' | 'lan';
 /** What one listener answers, asked per request because LAN settings change at run time. */
 export interface ListenerPolicy {
   role: ListenerRole;
-  /** Whether the Host header names this listener; checked on every LAN request, and on admin requests on loopback. */
+  /**
+   * Whether the Host header names this listener; checked on every LAN request, and on loopback on
+   * admin requests and, in open mode, on proxied ones.
+   */
   hostAllowed(host: string | undefined): boolean;
   /** Whether an Origin header names this listener (admin requests on the LAN). */
   originAllowed(origin: string): boolean;
@@ -39,7 +58,10 @@ export interface ListenerPolicy {
   servesAdmin(): boolean;
   /** The hosts a refusal tells the client to use instead. */
   hosts(): string[];
-  /** Whether failed keys and admin tokens from this client address are counted and, past the limit, refused (lan-guard.ts). */
+  /**
+   * Whether failed keys and admin tokens from this client address are counted and, past the limit,
+   * refused (lan-guard.ts), and its open connections capped (guardListener).
+   */
   throttles(address: string): boolean;
 }
 
@@ -80,10 +102,11 @@ export function inferenceRoute(method: string, pathname: string, search: string)
 }
 
 /**
- * The local listener's policy: everything is served; admin requests must say a loopback Host when
- * bound to loopback. Bound beyond loopback (`--host 0.0.0.0`), other machines reach it, so failed keys
- * and admin tokens from their addresses are throttled as on the LAN listener; this machine's own
- * clients never are (on a loopback binding they are the only ones).
+ * The local listener's policy: everything is served; when bound to loopback, admin requests must say
+ * a loopback Host, and so must proxied ones in open mode (the router asks). Bound beyond loopback
+ * (`--host 0.0.0.0`), other machines reach it, so failed keys and admin tokens from their addresses
+ * are throttled, and their connections capped, as on the LAN listener; this machine's own clients
+ * never are (on a loopback binding they are the only ones).
  */
 export function localPolicy(host: string, port: () => number): ListenerPolicy {
   const loopback = isLoopbackHost(host);
@@ -93,7 +116,7 @@ export function localPolicy(host: string, port: () => number): ListenerPolicy {
     hostAllowed: (header) => !loopback || hostAllowed(header, allowed, port()),
     originAllowed: () => true,
     servesAdmin: () => true,
-    hosts: () => [...allowed].map(urlHost),
+    hosts: () => [...allowed].map((name) => `${urlHost(name)}:${port()}`),
     throttles: (address) => !isLoopbackAddress(address),
   };
 }
@@ -121,10 +144,30 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
     const unprefixed = pathname.startsWith(`${ANTHROPIC_PREFIX}/`) ? pathname.slice(ANTHROPIC_PREFIX.length) : pathname;
     const usage = unprefixed === '/v1/tollgate/usage' && (method === 'GET' || method === 'HEAD');
     const proxied = usage ? null : inferenceRoute(method, pathname, url.search);
+    const adminSide = pathname === '/metrics' || pathname.startsWith('/api/') || isDashboardPath(pathname);
 
-    if (lan && !listener.hostAllowed(req.headers.host)) {
+    // A throttled address first: whatever it asks for, wrong paths and methods included, it is refused.
+    const screened = screenAddress(
+      ctx,
+      listener,
+      req,
+      adminSide && listener.servesAdmin() ? 'admin token' : 'key',
+      proxied !== null && proxied.refusal === undefined,
+    );
+    if (screened) {
+      if (screened.logged && proxied)
+        return handleInference(ctx, { ...proxied, refusal: screened.refusal }, req, res, listener);
+      return sendError(res, screened.refusal);
+    }
+
+    // DNS rebinding. A client with a key needs no Host check on loopback: the key is the credential,
+    // and a rebinding page has none. In open mode (keys not enforced) a keyless request is forwarded
+    // with the provider key, so the page could spend it and read the answers: there the Host must name
+    // the gateway. Real clients (Claude Code, the SDKs, curl) send the address they connect to.
+    const hostChecked = lan || (proxied !== null && !ctx.settings.config.enforce_auth_on_inference);
+    if (hostChecked && !listener.hostAllowed(req.headers.host)) {
       const refusal = wrongHost(req, listener);
-      // Refused inference requests are logged like every other; the rest just get the answer.
+      // Refused inference requests are logged like every other, and never forwarded; the rest just get the answer.
       if (proxied) return handleInference(ctx, { ...proxied, refusal }, req, res, listener);
       return sendError(res, refusal);
     }
@@ -149,8 +192,7 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
     }
     if (pathname === '/health') return json(res, 200, { status: 'ok' }, method === 'HEAD');
 
-    const metrics = pathname === '/metrics';
-    if (metrics || pathname.startsWith('/api/') || isDashboardPath(pathname)) {
+    if (adminSide) {
       if (!listener.servesAdmin()) {
         return sendError(
           res,
@@ -199,9 +241,277 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
   };
 }
 
-/** The loopback server. */
-export function createGatewayServer(router: RequestRouter, policy: ListenerPolicy): Server {
-  return createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => router(req, res, policy));
+/**
+ * The loopback server. `limits` defaults to the TOLLGATE_* variables (config.ts); its refusal counts
+ * are connectionRefusals(server).
+ */
+export function createGatewayServer(
+  router: RequestRouter,
+  policy: ListenerPolicy,
+  limits: ConnectionLimits = connectionLimits(),
+): Server {
+  const server = createServer(httpServerOptions(limits), (req, res) => router(req, res, policy));
+  guardListener(server, policy, limits);
+  return server;
+}
+
+// ---- holding the line below the router -----------------------------------------------------------
+
+/**
+ * Node's server options for a listener. No bound on a whole request (`requestTimeout: 0`): a 32 MB body
+ * on a slow link may take many minutes, so guardListener watches that a body keeps arriving instead.
+ * Node checks the headers timeout every connectionsCheckingInterval, so a client is cut between one
+ * and one and a quarter timeouts. Requests without a Host reach the router, which refuses them in the
+ * Anthropic shape where a Host is needed (Node's own refusal is a bare 400).
+ */
+export function httpServerOptions(limits: ConnectionLimits): HttpServerOptions {
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: 0,
+    keepAliveTimeout: limits.idleTimeoutMs,
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(limits.headersTimeoutMs / 4))),
+    requireHostHeader: false,
+  };
+}
+
+/** What a listener refused or cut off below the router, where no log row is written: counted here. */
+export class ConnectionRefusals {
+  /** Requests Node's HTTP parser could not read (answered 400, 413 or 431), by Node's error code. */
+  readonly malformed = new Map<string, number>();
+  /** Connections that began a request and did not finish its headers within the headers timeout (answered 408). */
+  headersTimedOut = 0;
+  /** Connections that sent nothing within the headers timeout (closed without an answer). */
+  silentClosed = 0;
+  /** Requests whose body stopped arriving (answered 408 when nothing had been answered yet). */
+  bodiesStalled = 0;
+  /** Connections refused because their address already held connectionsPerAddress. */
+  overConnectionCap = 0;
+
+  /** Requests refused by the parser, whatever the code. */
+  get malformedTotal(): number {
+    let total = 0;
+    for (const count of this.malformed.values()) total += count;
+    return total;
+  }
+}
+
+const refusalsByServer = new WeakMap<Server | HttpsServer, ConnectionRefusals>();
+
+/** The counts of a server guardListener guards; null for any other. */
+export function connectionRefusals(server: Server | HttpsServer): ConnectionRefusals | null {
+  return refusalsByServer.get(server) ?? null;
+}
+
+/** After answering a request the parser refused, how long the client may go on sending before the connection is closed. */
+const LINGER_MS = 2_000;
+
+/**
+ * Guards a listener below the router:
+ * - a guarded address (ListenerPolicy.throttles) may hold `connectionsPerAddress` connections; the next
+ *   is closed at once, so one machine cannot take every socket the gateway has;
+ * - a body still arriving must bring BODY_PROGRESS_BYTES within every `bodyTimeoutMs`: a slow link is
+ *   fine, a trickle is not; it is answered 408 and its connection closed;
+ * - requests the parser refuses (oversized headers, duplicate content-length, bad chunk framing) and
+ *   headers not done within the headers timeout are answered in the Anthropic error shape and counted;
+ *   a connection that never sent a byte is just closed.
+ * The counts go to `refusals` (shared by the LAN's listeners), also found by connectionRefusals(server).
+ */
+export function guardListener(
+  server: Server | HttpsServer,
+  policy: ListenerPolicy,
+  limits: ConnectionLimits,
+  refusals: ConnectionRefusals = new ConnectionRefusals(),
+  logger?: Logger,
+): ConnectionRefusals {
+  refusalsByServer.set(server, refusals);
+  capConnectionsPerAddress(server, policy, limits.connectionsPerAddress, refusals, logger);
+
+  /** The response under way on a connection: a raw answer must not cut into one already started. */
+  const responding = new WeakMap<Duplex, ServerResponse>();
+  const answered = new WeakSet<Duplex>();
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    responding.set(req.socket, res);
+    watchBody(req, limits.bodyTimeoutMs, () => {
+      refusals.bodiesStalled++;
+      answered.add(req.socket);
+      const answer = res.headersSent
+        ? null
+        : rawAnswer(
+            408,
+            'timeout_error',
+            `The request body stopped arriving: less than ${BODY_PROGRESS_BYTES / 1024} KB in ${seconds(limits.bodyTimeoutMs)}. Tollgate closed the connection; send the request again.`,
+          );
+      closeWith(req.socket, answer, 0);
+    });
+  });
+
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // The parser reports every further chunk from a client it refused; the first answer stands.
+    if (answered.has(socket)) return;
+    answered.add(socket);
+    const code = error.code ?? 'unknown';
+    const inFlight = responding.get(socket);
+    const open = inFlight !== undefined && !inFlight.writableEnded;
+    const underWay = open && inFlight.headersSent;
+    if (code === 'ECONNRESET' || !socket.writable || underWay) {
+      socket.destroy();
+      return;
+    }
+    if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      // Browsers and clients open connections ahead of need: one that never spoke gets no answer.
+      if ((socket as Socket).bytesRead === 0) {
+        refusals.silentClosed++;
+        socket.destroy();
+        return;
+      }
+      refusals.headersTimedOut++;
+      const answer = rawAnswer(
+        408,
+        'timeout_error',
+        `The request's headers did not arrive within ${seconds(limits.headersTimeoutMs)}. Tollgate closed the connection; send the request again.`,
+      );
+      return closeWith(socket, answer, open ? 0 : LINGER_MS);
+    }
+    refusals.malformed.set(code, (refusals.malformed.get(code) ?? 0) + 1);
+    closeWith(socket, parserRefusal(code, error), open ? 0 : LINGER_MS);
+  });
+  return refusals;
+}
+
+function capConnectionsPerAddress(
+  server: Server | HttpsServer,
+  policy: ListenerPolicy,
+  cap: number,
+  refusals: ConnectionRefusals,
+  logger: Logger | undefined,
+): void {
+  const open = new Map<string, number>();
+  /** Addresses at the cap that have been reported, until they drop below it. */
+  const reported = new Set<string>();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress;
+    if (address === undefined || !policy.throttles(address)) return;
+    const key = normaliseAddress(address);
+    const count = open.get(key) ?? 0;
+    if (count >= cap) {
+      refusals.overConnectionCap++;
+      if (!reported.has(key)) {
+        reported.add(key);
+        logger?.warn(`${address} holds ${cap} open connections, the most one address may; refusing more from it`);
+      }
+      socket.destroy();
+      return;
+    }
+    open.set(key, count + 1);
+    socket.once('close', () => {
+      const left = (open.get(key) ?? 1) - 1;
+      if (left > 0) open.set(key, left);
+      else open.delete(key);
+      if (left < cap) reported.delete(key);
+    });
+  });
+}
+
+/**
+ * Calls `stalled` when a request's body, while still arriving, brings less than BODY_PROGRESS_BYTES
+ * within `windowMs`. Reads the socket's byte count, never the body itself, which stays the handler's.
+ */
+function watchBody(req: IncomingMessage, windowMs: number, stalled: () => void): void {
+  const declared = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (declared !== undefined && Number(declared) > 0);
+  if (!hasBody || req.complete) return;
+  const socket = req.socket;
+  let seen = socket.bytesRead;
+  const timer = setInterval(() => {
+    if (req.complete) return clearInterval(timer);
+    const read = socket.bytesRead;
+    if (read - seen >= BODY_PROGRESS_BYTES) {
+      seen = read;
+      return;
+    }
+    clearInterval(timer);
+    stalled();
+  }, windowMs);
+  timer.unref();
+  const stop = (): void => clearInterval(timer);
+  req.once('end', stop);
+  req.once('close', stop);
+  socket.once('close', stop);
+}
+
+/** The answer to a request the parser refused, by Node's error code. */
+function parserRefusal(code: string, error: NodeJS.ErrnoException): string {
+  const final = { 'x-should-retry': 'false' };
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return rawAnswer(
+        431,
+        'invalid_request_error',
+        `The request's headers are larger than Tollgate accepts (${Math.round(maxHeaderSize / 1024)} KB in all, the request line included). Send fewer or shorter headers.`,
+        final,
+      );
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return rawAnswer(
+        413,
+        'request_too_large',
+        "The request body's chunk extensions are larger than Tollgate accepts.",
+        final,
+      );
+    default: {
+      const reason = (error as { reason?: unknown }).reason;
+      const why =
+        typeof reason === 'string' && reason ? ` (${reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 120)})` : '';
+      return rawAnswer(
+        400,
+        'invalid_request_error',
+        `Tollgate could not read this HTTP request${why}: it is not well-formed HTTP/1.1. Check the client or any proxy in between.`,
+        final,
+      );
+    }
+  }
+}
+
+/** A whole HTTP response, for a socket that has no ServerResponse to answer through. */
+function rawAnswer(
+  status: number,
+  type: AnthropicErrorType,
+  message: string,
+  headers: Record<string, string> = {},
+): string {
+  const body = errorBody(type, message);
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    'content-type: application/json',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'connection: close',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
+
+/**
+ * Sends `answer` (when there is one) and closes. A client still sending (a 1 MB header line) may read
+ * on for `lingerMs` first: closing a socket with unread input resets it, and the reset can overtake
+ * the answer. With a request in flight there is no lingering: its handler learns the client is gone.
+ */
+function closeWith(socket: Duplex, answer: string | null, lingerMs: number): void {
+  if (answer === null || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(answer);
+  if (lingerMs <= 0) {
+    socket.once('finish', () => socket.destroy());
+    return;
+  }
+  const timer = setTimeout(() => socket.destroy(), lingerMs);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 /**

@@ -4,6 +4,8 @@
 // settings in force (stored ones, overridden for one run by --lan and friends), applies changes at
 // once, follows the machine's addresses as they come and go, and reports what is listening. Listen
 // failures are reported in status().error, never thrown: the loopback gateway runs on regardless.
+// Every listener is guarded as the loopback one is (timeouts, parser refusals in the Anthropic shape),
+// and caps the connections each teammate's address may hold; `refusals` counts what they turned away.
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
@@ -12,11 +14,15 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import type { LanSettings, LanStatus, lanUpdateSchema } from '../../shared/schemas.js';
+import { connectionLimits, type ConnectionLimits } from '../config.js';
 import { badRequest } from '../gateway/errors.js';
 import { definedOnly } from '../store/settings.js';
 import type { Logger } from '../gateway/logger.js';
 import {
+  ConnectionRefusals,
   drainServer,
+  guardListener,
+  httpServerOptions,
   trackConnections,
   type ConnectionTracker,
   type ListenerPolicy,
@@ -51,6 +57,8 @@ export interface LanSharingOptions {
   checkEveryMs?: number;
   interfaces?: () => Interfaces;
   hostname?: () => string;
+  /** Timeouts and the per-address connection cap; defaults to the TOLLGATE_* variables (config.ts). */
+  connectionLimits?: ConnectionLimits;
 }
 
 interface LanListener {
@@ -75,6 +83,9 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 export class LanSharing {
   /** The policy every LAN request is routed under; reads the live state on each call. */
   readonly policy: ListenerPolicy;
+  /** What the LAN listeners refused or cut off below the router, across restarts of the listeners. */
+  readonly refusals = new ConnectionRefusals();
+  private readonly limits: ConnectionLimits;
   private overrides: Partial<LanSettings>;
   private readonly listeners = new Map<string, LanListener>();
   private transport: Transport | null = null;
@@ -93,6 +104,9 @@ export class LanSharing {
 
   constructor(private readonly options: LanSharingOptions) {
     this.overrides = definedOnly(options.overrides ?? {});
+    this.limits =
+      options.connectionLimits ??
+      connectionLimits(process.env, (error) => options.logger.warn(`${error.message} Using its default.`));
     this.policy = {
       role: 'lan',
       hostAllowed: (header) => this.port !== null && hostAllowed(header, this.allowed, this.port),
@@ -289,10 +303,11 @@ export class LanSharing {
     credentials: { key: string; cert: string } | null,
   ): Promise<LanListener> {
     const handle = (req: IncomingMessage, res: ServerResponse): void => router(req, res, this.policy);
-    const common = { keepAliveTimeout: 65_000, requestTimeout: 0 };
+    const common = httpServerOptions(this.limits);
     const server = credentials
       ? createHttpsServer({ ...common, ...credentials, handshakeTimeout: HANDSHAKE_TIMEOUT_MS }, handle)
       : createHttpServer(common, handle);
+    guardListener(server, this.policy, this.limits, this.refusals, this.options.logger);
     const connections = trackConnections(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

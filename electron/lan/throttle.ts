@@ -2,7 +2,9 @@
 // but a machine that keeps sending wrong keys is either misconfigured or probing, and either way it
 // should be slowed and someone should see it: after LIMIT failures within WINDOW, the address is
 // refused until the oldest of them is WINDOW old. Refused attempts do not count, so a throttled
-// address cannot extend its own sentence. In memory: a restart forgives, which is fine for a LAN.
+// address cannot extend its own sentence. While it is refused, its requests are counted rather than
+// logged one row each (refusedWhileThrottled): a refused address cannot grow the log either. In
+// memory: a restart forgives, which is fine for a LAN.
 export const KEY_FAILURE_LIMIT = 10;
 export const KEY_FAILURE_WINDOW_MS = 10 * 60_000;
 /** Above this many tracked addresses, stale ones are swept on the next failure. */
@@ -19,6 +21,9 @@ export interface FailureOutcome {
 
 export class FailedKeyAttempts {
   private readonly failures = new Map<string, number[]>();
+  /** Per address, the end of the throttle for which its one log row has been written. */
+  private readonly rowWrittenFor = new Map<string, number>();
+  private refused = 0;
 
   constructor(
     private readonly limit = KEY_FAILURE_LIMIT,
@@ -27,7 +32,7 @@ export class FailedKeyAttempts {
 
   fail(address: string, at: number): FailureOutcome {
     if (this.failures.size > SWEEP_ABOVE) this.sweep(at);
-    const key = normalise(address);
+    const key = normaliseAddress(address);
     const recent = this.recent(key, at);
     const before = recent.length;
     recent.push(at);
@@ -42,13 +47,33 @@ export class FailedKeyAttempts {
 
   /** Milliseconds until `address` may try again; 0 when it is not throttled. */
   retryAfterMs(address: string, at: number): number {
-    const key = normalise(address);
+    const key = normaliseAddress(address);
     // Asked on every LAN request: an address that never failed costs a lookup, not an array.
     if (!this.failures.has(key)) return 0;
     const recent = this.recent(key, at);
     if (recent.length === 0) this.failures.delete(key);
     const until = this.until(recent);
     return until === null ? 0 : Math.max(0, until - at);
+  }
+
+  /**
+   * Counts one request refused because its address is throttled, and says whether it should leave a
+   * log row: only when `wantsRow` and the address has left none during this throttle, so the log
+   * shows a throttle once however long the refused client keeps knocking.
+   */
+  noteRefused(address: string, at: number, wantsRow: boolean): boolean {
+    this.refused++;
+    if (!wantsRow) return false;
+    const key = normaliseAddress(address);
+    const until = this.until(this.recent(key, at));
+    if (until === null || this.rowWrittenFor.get(key) === until) return false;
+    this.rowWrittenFor.set(key, until);
+    return true;
+  }
+
+  /** Requests refused because their address was throttled, since start. */
+  get refusedWhileThrottled(): number {
+    return this.refused;
   }
 
   private recent(key: string, at: number): number[] {
@@ -66,10 +91,11 @@ export class FailedKeyAttempts {
     for (const [key, times] of this.failures) {
       if (!times.some((time) => time > at - this.windowMs)) this.failures.delete(key);
     }
+    for (const [key, until] of this.rowWrittenFor) if (until <= at) this.rowWrittenFor.delete(key);
   }
 }
 
 /** The same client over IPv4 and IPv4-mapped IPv6 is one address. */
-function normalise(address: string): string {
+export function normaliseAddress(address: string): string {
   return address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '').toLowerCase();
 }
