@@ -48,6 +48,7 @@ import { consoleLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
 import { MAX_BODY_BYTES } from './proxy.js';
 import {
+  connectionRefusals,
   createGatewayServer,
   createRouter,
   drainServer,
@@ -267,6 +268,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     router,
     localPolicy(host, () => localPort),
   );
+  const refusals = connectionRefusals(server);
+  if (refusals) context.metrics.countRefusals('local', refusals);
   const connections = trackConnections(server);
   await listen(server, host, options.port ?? DEFAULT_PORT).catch((error: unknown) => {
     clearInterval(sweepTimer);

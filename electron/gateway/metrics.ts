@@ -1,11 +1,14 @@
 // Prometheus metrics for GET /metrics, on a registry of the gateway's own (several gateways can share
 // a process in tests). Labelled by key id, model and HTTP status, each from a bounded set: a client
 // chooses its model id freely, and a label per id would let anyone who can reach the proxy grow the
-// registry (and the /metrics answer) without bound.
+// registry (and the /metrics answer) without bound. What the listeners refuse below the router, where
+// no log row is written, is read from their counts at each scrape, by reason from a fixed set.
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { FailedKeyAttempts } from '../lan/throttle.js';
 import { microsToUsd } from '../pricing/cost.js';
 import { parseModelId } from '../pricing/model-id.js';
 import type { LogRecord } from '../store/request-log.js';
+import type { ConnectionRefusals, ListenerRole } from './server.js';
 
 /** What labelling needs to know about model ids: the ones the price book knows (a PriceBook is one). */
 export interface KnownModels {
@@ -31,12 +34,46 @@ export function modelLabel(model: string | null, known: KnownModels): string {
   return parsed.family ? `claude-${parsed.family}` : 'other';
 }
 
+/** Why a listener refused a connection or request below the router: the `reason` label. */
+export type RefusalReason =
+  | 'header_too_large'
+  | 'chunk_extensions_too_large'
+  | 'malformed'
+  | 'headers_timeout'
+  | 'idle_before_request'
+  | 'body_stalled'
+  | 'connection_cap';
+
+/** Node's parser codes that have a reason of their own; every other code is `malformed`. */
+const PARSER_REASONS: Readonly<Record<string, RefusalReason>> = {
+  HPE_HEADER_OVERFLOW: 'header_too_large',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 'chunk_extensions_too_large',
+};
+
+/** One listener's counts by reason, every reason present (zero when nothing was refused for it). */
+export function refusalsByReason(refusals: ConnectionRefusals): Record<RefusalReason, number> {
+  const counts: Record<RefusalReason, number> = {
+    header_too_large: 0,
+    chunk_extensions_too_large: 0,
+    malformed: 0,
+    headers_timeout: refusals.headersTimedOut,
+    idle_before_request: refusals.silentClosed,
+    body_stalled: refusals.bodiesStalled,
+    connection_cap: refusals.overConnectionCap,
+  };
+  for (const [code, count] of refusals.malformed) counts[PARSER_REASONS[code] ?? 'malformed'] += count;
+  return counts;
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'key' | 'model' | 'status' | 'endpoint'>;
   private readonly tokens: Counter<'key' | 'model' | 'type'>;
   private readonly cost: Counter<'key' | 'model'>;
   private readonly latency: Histogram<'key' | 'model' | 'status'>;
+  /** The counts each listener keeps (the LAN's listeners share one), read at each scrape. */
+  private readonly refusalSources = new Map<ListenerRole, Set<ConnectionRefusals>>();
+  private readonly throttleSources = new Set<Pick<FailedKeyAttempts, 'refusedWhileThrottled'>>();
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'tollgate_' });
@@ -65,6 +102,49 @@ export class GatewayMetrics {
       buckets: [0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
       registers: [this.registry],
     });
+    const refusalSources = this.refusalSources;
+    new Counter({
+      name: 'tollgate_connection_refusals_total',
+      help: 'Connections and requests a listener refused or cut off before routing them, by listener and reason.',
+      labelNames: ['listener', 'reason'],
+      registers: [this.registry],
+      // The sources are cumulative counts, so setting the total at each scrape keeps the counter monotonic.
+      collect() {
+        this.reset();
+        for (const [listener, sources] of refusalSources) {
+          // inc() adds, so several counts under one listener (two loopback servers) sum into one series.
+          for (const refusals of sources) {
+            for (const [reason, count] of Object.entries(refusalsByReason(refusals)))
+              this.inc({ listener, reason }, count);
+          }
+        }
+      },
+    });
+    const throttleSources = this.throttleSources;
+    new Counter({
+      name: 'tollgate_throttled_refusals_total',
+      help: 'Requests refused because their address was throttled after too many failed keys or admin tokens.',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const attempts of throttleSources) this.inc(attempts.refusedWhileThrottled);
+      },
+    });
+  }
+
+  /**
+   * Reports `refusals`, the counts guardListener keeps for a listener, under `listener` at each scrape;
+   * the same counts given twice are reported once.
+   */
+  countRefusals(listener: ListenerRole, refusals: ConnectionRefusals): void {
+    const sources = this.refusalSources.get(listener) ?? new Set();
+    sources.add(refusals);
+    this.refusalSources.set(listener, sources);
+  }
+
+  /** Reports the requests refused from throttled addresses (`ctx.keyFailures`) at each scrape. */
+  countThrottled(attempts: Pick<FailedKeyAttempts, 'refusedWhileThrottled'>): void {
+    this.throttleSources.add(attempts);
   }
 
   /** Counts a settled request. Key ids come from the admin, status codes are numbers, models are labelled. */

@@ -121,6 +121,11 @@ export function localPolicy(host: string, port: () => number): ListenerPolicy {
   };
 }
 
+/**
+ * The gateway's router. Its metrics report, at each scrape, what the LAN listeners refused below it and
+ * the requests refused from throttled addresses (the loopback server's own refusals are registered by
+ * whoever creates it: gateway.ts).
+ */
 export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): RequestRouter {
   const handlers = adminHandlers(ctx);
   const dashboardDir = options.dashboardDir ?? defaultDashboardDir();
@@ -232,13 +237,16 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
     );
   };
 
-  return (req, res, listener) => {
+  const router: RequestRouter = (req, res, listener) => {
     route(req, res, listener).catch((error: unknown) => {
       if (error instanceof GatewayError) return sendError(res, error);
       ctx.logger.error(`unhandled error on ${req.method ?? ''} ${req.url ?? ''}`, error);
       sendError(res, new GatewayError(500, 'api_error', 'Tollgate hit an internal error; see the gateway log.'));
     });
   };
+  ctx.metrics.countRefusals('lan', ctx.lan.refusals);
+  ctx.metrics.countThrottled(ctx.keyFailures);
+  return router;
 }
 
 /**

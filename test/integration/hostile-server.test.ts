@@ -96,6 +96,16 @@ const inference = (
   body: body(text),
 });
 
+/** GET /metrics on loopback, where it is open to the local scraper: its lines. */
+async function scrape(gw: TestGateway): Promise<string[]> {
+  const answer = await call(gw.url, '/metrics');
+  expect(answer.status).toBe(200);
+  return answer.text.split('\n');
+}
+
+const refusalLine = (listener: 'local' | 'lan', reason: string, count: number): string =>
+  `tollgate_connection_refusals_total{listener="${listener}",reason="${reason}"} ${count}`;
+
 async function logRows(gw: TestGateway): Promise<LogEntry[]> {
   const { status, body: answer } = await gw.admin<{ logs: LogEntry[] }>('GET', '/api/logs?limit=1000');
   expect(status).toBe(200);
@@ -281,6 +291,7 @@ describe('a throttled address on the LAN', () => {
       expect((await call(url, '/v1/messages', { ...inference(key.value), ...prober })).status).toBe(429);
     }
     expect(gw.gateway.context.keyFailures.refusedWhileThrottled).toBe(103);
+    expect(await scrape(gw)).toContain('tollgate_throttled_refusals_total 103');
 
     // Another machine is not throttled: its wrong method is refused and logged as ever.
     const neighbour = await call(url, '/v1/messages', { method: 'GET', localAddress: NEIGHBOUR });
@@ -323,6 +334,7 @@ describe('slow and idle clients', () => {
       error: { type: 'timeout_error', message: expect.stringContaining('0.4 s') as unknown },
     });
     expect(loopbackRefusals(gw).headersTimedOut).toBe(1);
+    expect(await scrape(gw)).toContain(refusalLine('local', 'headers_timeout', 1));
     expect(gw.upstream.messageRequests()).toHaveLength(1);
   });
 
@@ -349,6 +361,7 @@ describe('slow and idle clients', () => {
       error: { type: 'timeout_error', message: expect.stringContaining('stopped arriving') as unknown },
     });
     expect(loopbackRefusals(gw).bodiesStalled).toBe(1);
+    expect(await scrape(gw)).toContain(refusalLine('local', 'body_stalled', 1));
     expect(gw.upstream.messageRequests()).toHaveLength(1);
     // Its handler saw the client go: the request is in the log, never forwarded.
     await waitForRow(gw, (row) => row.status === 'aborted', 'for the stalled request');
@@ -360,6 +373,7 @@ describe('slow and idle clients', () => {
     // Closed without a word: a browser's preconnected socket is not sent an answer it never asked for.
     expect(await Promise.all(silent.map((connection) => connection.closed))).toEqual(Array<string>(200).fill(''));
     expect(loopbackRefusals(gw).silentClosed).toBe(200);
+    expect(await scrape(gw)).toContain(refusalLine('local', 'idle_before_request', 200));
 
     const keptAlive = await openRaw(gw.gateway.port);
     keptAlive.socket.write(`GET /health HTTP/1.1\r\nHost: 127.0.0.1:${gw.gateway.port}\r\n\r\n`);
@@ -379,6 +393,9 @@ describe('connections per address on the LAN listener', () => {
     const extra = await openRaw(port, LAN_ADDRESS, PROBER);
     expect(await extra.closed).toBe('');
     expect(gw.gateway.context.lan.refusals.overConnectionCap).toBe(1);
+    expect(await scrape(gw)).toEqual(
+      expect.arrayContaining([refusalLine('lan', 'connection_cap', 1), refusalLine('local', 'connection_cap', 0)]),
+    );
 
     const [first] = held;
     if (!first) throw new Error('no connection held');
@@ -450,5 +467,39 @@ describe("requests Node's HTTP parser refuses", () => {
     expect(loopbackRefusals(gw).malformed.get('HPE_INVALID_CHUNK_SIZE')).toBe(1);
     expect(loopbackRefusals(gw).malformedTotal).toBe(1);
     expect(gw.upstream.requests).toEqual([]);
+  });
+
+  it('counts the refusals in GET /metrics by listener and a fixed reason, never by Node error code', async () => {
+    const gw = (handle = await startTestGateway());
+    parseRawAnswer(
+      await exchangeRaw(
+        gw.gateway.port,
+        `GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nx-huge: ${'h'.repeat(1024 * 1024)}\r\n\r\n`,
+      ),
+    );
+    parseRawAnswer(
+      await exchangeRaw(
+        gw.gateway.port,
+        'POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n' +
+          'content-length: 2\r\ncontent-length: 40\r\n\r\n{}',
+      ),
+    );
+
+    const lines = await scrape(gw);
+    expect(lines).toContain('# TYPE tollgate_connection_refusals_total counter');
+    expect(lines).toContain('# TYPE tollgate_throttled_refusals_total counter');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        refusalLine('local', 'header_too_large', 1),
+        refusalLine('local', 'malformed', 1),
+        refusalLine('local', 'chunk_extensions_too_large', 0),
+        refusalLine('lan', 'header_too_large', 0),
+        'tollgate_throttled_refusals_total 0',
+      ]),
+    );
+    const series = lines.filter((line) => line.startsWith('tollgate_connection_refusals_total{'));
+    // Two listeners by seven reasons, whatever the parser reported.
+    expect(series).toHaveLength(14);
+    expect(series.join('\n')).not.toContain('HPE_');
   });
 });
