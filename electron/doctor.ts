@@ -224,7 +224,10 @@ function reportLines(report: DoctorReport): string[] {
       (audit === null
         ? 'skipped until the schema is up to date'
         : audit.ok
-          ? `ok (${plural(audit.entries, 'entry', 'entries')})`
+          ? `ok (${plural(audit.entries, 'entry', 'entries')}` +
+            (audit.checkpoint
+              ? `, verified from the checkpoint after entry ${audit.checkpoint.through_id}; entries ${audit.checkpoint.first_id}-${audit.checkpoint.through_id} are archived in audit-archive/${audit.checkpoint.archive_file})`
+              : ')')
           : `broken at entry ${audit.broken_at}: ${audit.reason}`),
   ];
   if (admissions === null) lines.push(`${label('admissions')}skipped until the schema is up to date`);

@@ -68,9 +68,28 @@ const auditEntrySchema = z.object({
   hash: z.string(),
 });
 
+/** Where the chain starts once retention has archived its oldest entries (null before that). */
+const auditCheckpointSchema = z
+  .object({
+    at: z.string(),
+    first_id: z.number().int(),
+    through_id: z.number().int(),
+    through_hash: z.string(),
+    entries: z.number().int(),
+    archive_file: z.string(),
+    archive_sha256: z.string(),
+  })
+  .nullable();
+
 const auditVerificationSchema = z.union([
-  z.object({ ok: z.literal(true), entries: z.number().int(), head: z.string() }),
-  z.object({ ok: z.literal(false), entries: z.number().int(), broken_at: z.number().int(), reason: z.string() }),
+  z.object({ ok: z.literal(true), entries: z.number().int(), head: z.string(), checkpoint: auditCheckpointSchema }),
+  z.object({
+    ok: z.literal(false),
+    entries: z.number().int(),
+    broken_at: z.number().int(),
+    reason: z.string(),
+    checkpoint: auditCheckpointSchema,
+  }),
 ]);
 
 /** The five routes of one organisation level, in Bifrost's shapes ({"customer": {...}}, {"customers": [...]}). */
@@ -155,6 +174,12 @@ export const adminApi = {
     response: z.object({ entries: z.array(auditEntrySchema), next_cursor: z.string().nullable() }),
   }),
   verifyAudit: route({ method: 'GET', path: '/api/audit/verify', response: auditVerificationSchema }),
+  archiveAudit: route({
+    method: 'POST',
+    path: '/api/audit/archive',
+    body: z.object({ older_than_days: z.number().int().min(1).max(36_500).optional() }).strict(),
+    response: z.object({ archived: z.number().int(), checkpoint: auditCheckpointSchema }),
+  }),
 
   listProviders: route({
     method: 'GET',

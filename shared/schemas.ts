@@ -517,6 +517,8 @@ export const clientConfigSchema = z.object({
   enforce_auth_on_inference: z.boolean(),
   capture_content: z.boolean(),
   retention_days: z.number().int().min(0).max(3650),
+  /** Audit entries older than this are archived to JSON Lines and pruned behind a checkpoint; 0 keeps them all. */
+  audit_retention_days: z.number().int().min(0).max(36_500),
   /** IANA time zone for calendar-aligned budgets that do not name their own. */
   budget_time_zone: z.string().min(1).refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Paris'),
 });

@@ -13,6 +13,7 @@ import { periodAt } from '../governance/periods.js';
 import type { OwnerType } from '../governance/types.js';
 import { usdToMicros } from '../pricing/cost.js';
 import type { OrgEntity, OrgLevel } from '../store/organisation.js';
+import { auditArchiveDir } from '../store/audit.js';
 import { iso, isoOrNull } from '../store/time.js';
 import type { KeyRecord } from '../store/virtual-keys.js';
 import type { GatewayContext } from './context.js';
@@ -265,5 +266,11 @@ export function governanceHandlers(ctx: GatewayContext) {
 
     listAudit: ({ query }: { query: { limit: number; cursor?: number | undefined } }) => ctx.audit.list(query.limit, query.cursor),
     verifyAudit: () => ctx.audit.verify(),
+    archiveAudit: ({ body }: { body: { older_than_days?: number | undefined } }) =>
+      ctx.audit.archiveOlderThan(
+        body.older_than_days ?? ctx.settings.config.audit_retention_days,
+        ctx.clock(),
+        auditArchiveDir(ctx.dataDir),
+      ),
   };
 }

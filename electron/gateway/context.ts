@@ -13,6 +13,7 @@ import type { BudgetStore } from '../store/budgets.js';
 import type { OrganisationStore } from '../store/organisation.js';
 import type { LanSharing } from '../lan/sharing.js';
 import type { FailedKeyAttempts } from '../lan/throttle.js';
+import type { FailedSignIns } from './failed-sign-ins.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import type { StatusReporter } from './status.js';
@@ -44,12 +45,16 @@ export interface GatewayContext {
   upstream: UpstreamHealth;
   /** The LAN listener, its settings and its certificates. */
   lan: LanSharing;
+  /** Failed admin sign-ins, summed per address before they reach the audit trail. */
+  failedSignIns: FailedSignIns;
   /** Failed key attempts per address on the LAN listener. */
   keyFailures: FailedKeyAttempts;
   /** The gateway at a glance (GET /api/gateway/status, the tray). */
   status: StatusReporter;
   /** Aborted when a shutdown's grace period runs out: requests still running are cut off with an error event. */
   stopping: AbortSignal;
+  /** The data directory: the database, the admin token, held-over writes and the audit archive live here. */
+  dataDir: string;
   /** Epoch milliseconds; injected so tests can move time. */
   clock: () => number;
   logger: Logger;

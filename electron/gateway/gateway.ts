@@ -35,7 +35,8 @@ import { RequestLog } from '../store/request-log.js';
 import { SettingsStore } from '../store/settings.js';
 import { VirtualKeyStore } from '../store/virtual-keys.js';
 import { GovernanceLedger } from '../governance/ledger.js';
-import { AuditLog } from '../store/audit.js';
+import { AuditLog, auditArchiveDir } from '../store/audit.js';
+import { FailedSignIns } from './failed-sign-ins.js';
 import { BudgetStore } from '../store/budgets.js';
 import { OrganisationStore } from '../store/organisation.js';
 import type { GatewayStatus, LanSettings, LanStatus } from '../../shared/schemas.js';
@@ -208,6 +209,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     clock,
   });
 
+  const audit = new AuditLog(db);
   const context: GatewayContext = {
     keys,
     organisation,
@@ -217,7 +219,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const config = keys.providerConfig(Number(rule.ownerId));
       return config ? requestLog.admittedSince(config.keyId, since, config.provider) : [];
     }),
-    audit: new AuditLog(db),
+    audit,
     transaction: (work) => db.transaction(work)(),
     providers,
     prices,
@@ -241,12 +243,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
     upstream: new UpstreamHealth(),
     lan,
+    failedSignIns: new FailedSignIns((entry, at) => audit.record(entry, at), clock),
     keyFailures: new FailedKeyAttempts(),
     status: new StatusReporter(
       () => context,
       () => localUrl,
     ),
     stopping: stopping.signal,
+    dataDir: options.dataDir,
     clock,
     logger,
   };
@@ -255,6 +259,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     try {
       const pruned = requestLog.prune(settings.config.retention_days, clock());
       if (pruned.rows) logger.info(`retention: removed ${pruned.rows} log rows and ${pruned.blobs} content blobs`);
+      const audit = context.audit.archiveOlderThan(
+        settings.config.audit_retention_days,
+        clock(),
+        auditArchiveDir(options.dataDir),
+      );
+      if (audit.checkpoint) {
+        logger.info(`retention: archived ${audit.archived} audit entries to ${audit.checkpoint.archive_file}`);
+      }
     } catch (error) {
       logger.error('retention sweep failed', error);
     }
@@ -359,6 +371,11 @@ async function shutdown(
   // Let handlers of requests cut off (here or on the LAN) write their rows before the queue is drained.
   await new Promise((resolve) => setImmediate(resolve));
   holdOverUnwritten(dataDir, context);
+  try {
+    context.failedSignIns.flush();
+  } catch (error) {
+    context.logger.error('could not write the summary of failed admin sign-ins to the audit trail', error);
+  }
   await context.dispatcher.close();
   db.close();
 }

@@ -12,6 +12,8 @@ import { iso } from '../store/time.js';
 import { KEY_FAILURE_LIMIT, KEY_FAILURE_WINDOW_MS, type FailureOutcome } from '../lan/throttle.js';
 import type { GatewayContext } from './context.js';
 import { GatewayError } from './errors.js';
+import { SIGN_IN_PATH_CHARS } from './failed-sign-ins.js';
+import { clip } from './clip.js';
 import type { ListenerPolicy } from './server.js';
 
 /** Refusal reasons that mean "this is not a working key". */
@@ -26,8 +28,9 @@ const HINTS: Record<Credential, string> = {
 };
 
 const addressOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
+/** The route a failure is audited under; a client's path is clipped, so an entry stays small. */
 const routeOf = (req: IncomingMessage): string =>
-  `${req.method ?? ''} ${new URL(req.url ?? '/', 'http://gateway.invalid').pathname}`;
+  clip(`${req.method ?? ''} ${new URL(req.url ?? '/', 'http://gateway.invalid').pathname}`, SIGN_IN_PATH_CHARS);
 
 /** Throws a 429 when the request's address is throttled for failed key or admin-token attempts. */
 export function refuseThrottledAddress(
@@ -122,15 +125,8 @@ export function noteAdminFailure(
   const address = addressOf(req);
   const at = ctx.clock();
   const outcome = listener.throttles(address) ? ctx.keyFailures.fail(address, at) : null;
-  ctx.audit.record(
-    {
-      actor: 'unknown',
-      action: 'admin.sign_in_failed',
-      targetType: 'route',
-      targetId: routeOf(req),
-      after: { reason, ...(outcome && { failures_in_window: outcome.failures }) },
-      address: req.socket.remoteAddress ?? null,
-    },
+  ctx.failedSignIns.fail(
+    { address, route: routeOf(req), reason, ...(outcome && { failuresInWindow: outcome.failures }) },
     at,
   );
   if (outcome) noteThrottled(ctx, address, outcome, at);

@@ -22,6 +22,7 @@ import type { Charge, LogRecord } from '../store/request-log.js';
 import type { KeyIdentity } from '../store/virtual-keys.js';
 import { storeUnwritable, type Admission, type AdmissionRequest, type Attribution } from '../governance/ledger.js';
 import type { GatewayContext } from './context.js';
+import { clip } from './clip.js';
 import { asGatewayError, badRequest, errorBody, GatewayError, sendError } from './errors.js';
 import { noteKeyFailure, refuseThrottledAddress } from './lan-guard.js';
 import type { ListenerPolicy } from './server.js';
@@ -835,19 +836,6 @@ export function headerValue(headers: Record<string, string | string[] | undefine
   const value = headers[name];
   if (Array.isArray(value)) return value[0] ?? null;
   return value ?? null;
-}
-
-/** `value` cut to `max` characters (the last one an ellipsis), or as it is when it fits. */
-export function clip(value: string, max: number): string;
-export function clip(value: string | null | undefined, max: number): string | null;
-export function clip(value: string | null | undefined, max: number): string | null {
-  if (value === null || value === undefined) return null;
-  if (value.length <= max) return value;
-  let end = max - 1;
-  // Never split a surrogate pair: half an emoji is not valid text.
-  const last = value.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
-  return `${value.slice(0, end)}…`;
 }
 
 /**

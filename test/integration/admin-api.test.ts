@@ -578,6 +578,7 @@ describe('client config', () => {
       enforce_auth_on_inference: true,
       capture_content: true,
       retention_days: 90,
+      audit_retention_days: 365,
       budget_time_zone: 'UTC',
     });
   });
@@ -591,6 +592,7 @@ describe('client config', () => {
       enforce_auth_on_inference: true,
       capture_content: false,
       retention_days: 30,
+      audit_retention_days: 365,
       budget_time_zone: 'UTC',
     });
 

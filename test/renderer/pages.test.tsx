@@ -33,6 +33,7 @@ const CONFIG: ClientConfig = {
   enforce_auth_on_inference: true,
   capture_content: true,
   retention_days: 90,
+  audit_retention_days: 365,
   budget_time_zone: 'UTC',
 };
 

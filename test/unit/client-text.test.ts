@@ -1,7 +1,7 @@
 // The bounded forms of what a client chooses: the model label /metrics uses (a known id, a family or
 // `other`, never the client's own string) and the clipped text a log row or a refusal keeps.
 import { describe, expect, it } from 'vitest';
-import { clip } from '../../electron/gateway/proxy.js';
+import { clip } from '../../electron/gateway/clip.js';
 import { modelLabel, type KnownModels } from '../../electron/gateway/metrics.js';
 import { loadBuiltinCatalog } from '../../electron/pricing/catalog.js';
 import { PriceBook } from '../../electron/pricing/price-book.js';

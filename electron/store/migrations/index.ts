@@ -4,6 +4,7 @@ import governance from './0002-governance.js';
 import logSearch from './0003-log-search.js';
 import refusalIndex from './0004-refusal-index.js';
 import durableSettlement from './0005-durable-settlement.js';
+import auditCheckpoints from './0006-audit-checkpoints.js';
 
 export interface Migration {
   name: string;
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = [
   { name: '0003-log-search', sql: logSearch },
   { name: '0004-refusal-index', sql: refusalIndex },
   { name: '0005-durable-settlement', sql: durableSettlement },
+  { name: '0006-audit-checkpoints', sql: auditCheckpoints },
 ];
