@@ -76,6 +76,7 @@ function shellRoutes(
           enforce_auth_on_inference: true,
           capture_content: true,
           retention_days: 30,
+          audit_retention_days: 365,
           budget_time_zone: 'UTC',
         },
       },

@@ -116,6 +116,7 @@ function firstRunRoutes(overrides: Record<string, (call: RecordedCall) => { stat
           enforce_auth_on_inference: true,
           capture_content: true,
           retention_days: 30,
+          audit_retention_days: 365,
           budget_time_zone: 'UTC',
         },
       },

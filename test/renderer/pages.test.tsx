@@ -8,7 +8,7 @@ import AuditPage from '../../renderer/src/pages/audit/index';
 import ModelsPage from '../../renderer/src/pages/models/index';
 import ProvidersPage from '../../renderer/src/pages/providers/index';
 import SettingsPage from '../../renderer/src/pages/settings/index';
-import { initialAuditState, useAudit, type AuditEntry } from '../../renderer/src/stores/audit';
+import { initialAuditState, useAudit, type AuditEntry, type AuditVerification } from '../../renderer/src/stores/audit';
 import {
   initialPricingState,
   usePricing,
@@ -147,7 +147,7 @@ describe('the audit page', () => {
   });
 
   function auditApi(
-    verification: unknown,
+    verification: AuditVerification,
     pages: Record<string, { entries: AuditEntry[]; next_cursor: string | null }>,
   ) {
     return standInApi({
@@ -160,7 +160,7 @@ describe('the audit page', () => {
 
   it('says the trail is intact when the hash chain verifies', async () => {
     const api = auditApi(
-      { ok: true, entries: 2, head: 'abcdef0123456789' },
+      { ok: true, entries: 2, head: 'abcdef0123456789', checkpoint: null },
       { first: { entries: [entry(2), entry(1)], next_cursor: null } },
     );
     restoreFetch = api.restore;
@@ -174,7 +174,13 @@ describe('the audit page', () => {
 
   it('names the entry where the chain breaks and finds it in older pages on request', async () => {
     const api = auditApi(
-      { ok: false, entries: 3, broken_at: 3, reason: 'its content does not match its hash: this entry was changed' },
+      {
+        ok: false,
+        entries: 3,
+        broken_at: 3,
+        reason: 'its content does not match its hash: this entry was changed',
+        checkpoint: null,
+      },
       {
         first: { entries: [entry(5), entry(4)], next_cursor: '4' },
         '4': { entries: [entry(3), entry(2)], next_cursor: null },

@@ -24,6 +24,7 @@ const config = {
     enforce_auth_on_inference: true,
     capture_content: false,
     retention_days: 30,
+    audit_retention_days: 365,
     budget_time_zone: 'UTC',
   },
 };

@@ -1,10 +1,15 @@
-// The audit trail: entries newest first with cursor paging, and whether the hash chain verifies.
+// The audit trail: entries newest first with cursor paging, whether the hash chain verifies, and
+// archiving what is past retention on request (settings' "Archive now").
 import { create, type StateCreator } from 'zustand';
 import type { RouteResponse } from '../../../shared/contract';
-import { callApi, onSignOut } from './session';
+import { callApi, onSignOut, useSession } from './session';
 
 export type AuditEntry = RouteResponse<'listAudit'>['entries'][number];
 export type AuditVerification = RouteResponse<'verifyAudit'>;
+/** Where the chain starts once retention has archived its oldest entries. */
+export type AuditCheckpoint = NonNullable<AuditVerification['checkpoint']>;
+/** What the last "Archive now" did, with the retention it applied (the saved setting when it was asked). */
+export type AuditArchiveResult = RouteResponse<'archiveAudit'> & { older_than_days: number };
 
 type Load = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -19,6 +24,9 @@ export interface AuditState {
   verification: AuditVerification | null;
   verifyStatus: Load;
   verifyError: string | null;
+  archiving: boolean;
+  archiveResult: AuditArchiveResult | null;
+  archiveError: string | null;
 }
 
 export const initialAuditState: AuditState = {
@@ -30,12 +38,17 @@ export const initialAuditState: AuditState = {
   verification: null,
   verifyStatus: 'idle',
   verifyError: null,
+  archiving: false,
+  archiveResult: null,
+  archiveError: null,
 };
 
 interface AuditActions {
   load: () => Promise<void>;
   loadMore: () => Promise<void>;
   verify: () => Promise<void>;
+  /** Archives the entries older than the saved audit retention, then reloads what this store has loaded. */
+  archive: () => Promise<void>;
 }
 
 export type AuditStore = AuditState & AuditActions;
@@ -82,10 +95,30 @@ const createVerificationSlice: StateCreator<AuditStore, [], [], Pick<AuditAction
   },
 });
 
+const createArchiveSlice: StateCreator<AuditStore, [], [], Pick<AuditActions, 'archive'>> = (set, get) => ({
+  archive: async () => {
+    if (get().archiving) return;
+    const olderThanDays = useSession.getState().config?.audit_retention_days ?? 0;
+    set({ archiving: true, archiveResult: null, archiveError: null });
+    try {
+      // No older_than_days: the gateway applies its saved setting, the one the settings page shows.
+      const result = await callApi('archiveAudit', { body: {} });
+      set({ archiving: false, archiveResult: { ...result, older_than_days: olderThanDays } });
+    } catch (error) {
+      set({ archiving: false, archiveError: message(error) });
+      return;
+    }
+    // The trail lost its oldest entries and gained an audit.archived one; the chain now starts at a checkpoint.
+    const { status, verifyStatus } = get();
+    await Promise.all([status !== 'idle' && get().load(), verifyStatus !== 'idle' && get().verify()]);
+  },
+});
+
 export const useAudit = create<AuditStore>()((...a) => ({
   ...initialAuditState,
   ...createTrailSlice(...a),
   ...createVerificationSlice(...a),
+  ...createArchiveSlice(...a),
 }));
 
 onSignOut(() => useAudit.setState(initialAuditState));

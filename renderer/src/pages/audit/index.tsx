@@ -1,10 +1,11 @@
 // The audit trail: every change made through the admin API, newest first, each with what it changed.
 // The entries form a hash chain; whether that chain still verifies is the first thing on the page,
-// because an audit trail that may have been edited is worth little.
+// because an audit trail that may have been edited is worth little. Once retention has archived the
+// oldest entries, the chain verifies from the checkpoint they left, and the banner says so.
 import { Fragment, useEffect, useState } from 'react';
 import { Badge, Button, EmptyState, ErrorBanner, formatDateTime, Loading, PageHeader, TimeAgo } from '../../components';
-import { useAudit, type AuditEntry } from '../../stores/audit';
-import { describeAction, diffValues, showValue, targetName } from './diff';
+import { useAudit, type AuditCheckpoint, type AuditEntry } from '../../stores/audit';
+import { describeEntry, describeReasons, diffValues, showValue, signInSummary, targetName } from './diff';
 import './audit.css';
 
 /** How many pages "Show entry N" loads while looking for it. */
@@ -140,6 +141,7 @@ function Verification({ onShow }: { onShow: (id: number) => void }) {
       </section>
     );
   }
+  const checkpoint = verification.checkpoint;
   if (verification.ok) {
     return (
       <section className="audit-verify is-ok" aria-label="Audit trail verification" role="status">
@@ -149,8 +151,17 @@ function Verification({ onShow }: { onShow: (id: number) => void }) {
         <div className="audit-verify-text">
           <h2>Audit trail intact</h2>
           <p>
-            All <span className="num">{verification.entries.toLocaleString()}</span> entries verify: none was changed or
-            removed since it was written.
+            {checkpoint ? (
+              <>
+                All <span className="num">{entriesLabel(verification.entries)}</span> verified from checkpoint #
+                {checkpoint.through_id}: none was changed or removed since it was written.
+              </>
+            ) : (
+              <>
+                All <span className="num">{verification.entries.toLocaleString()}</span> entries verify: none was
+                changed or removed since it was written.
+              </>
+            )}
             <span className="muted">
               {' '}
               Chain head <span className="mono">{verification.head.slice(0, 12)}</span>
@@ -162,11 +173,13 @@ function Verification({ onShow }: { onShow: (id: number) => void }) {
               )}
             </span>
           </p>
+          {checkpoint && <CheckpointNote checkpoint={checkpoint} />}
         </div>
         {again}
       </section>
     );
   }
+  const before = Math.max(0, verification.entries - 1);
   return (
     <section className="audit-verify is-broken" aria-label="Audit trail verification" role="alert">
       <span className="audit-verify-icon" aria-hidden="true">
@@ -175,10 +188,16 @@ function Verification({ onShow }: { onShow: (id: number) => void }) {
       <div className="audit-verify-text">
         <h2>Audit trail broken at entry #{verification.broken_at}</h2>
         <p>
-          Entry #{verification.broken_at} fails verification: {verification.reason}. The {verification.entries - 1}{' '}
-          entries before it verify; from this entry on, the trail cannot be trusted to be what was recorded. This
-          happens when the database file is edited outside Tollgate.
+          Entry #{verification.broken_at} fails verification: {verification.reason}.{' '}
+          {before > 0
+            ? `The ${entriesLabel(before)} before it ${before === 1 ? 'verifies' : 'verify'}${checkpoint ? `, from checkpoint #${checkpoint.through_id} on` : ''}; `
+            : checkpoint
+              ? `Verification starts at checkpoint #${checkpoint.through_id}, and no entry after it verifies before this one; `
+              : 'It is the first entry of the trail; '}
+          from this entry on, the trail cannot be trusted to be what was recorded. This happens when the database file
+          is edited outside Tollgate.
         </p>
+        {checkpoint && <CheckpointNote checkpoint={checkpoint} />}
       </div>
       <div className="audit-verify-actions">
         <Button size="sm" variant="danger" onClick={() => onShow(verification.broken_at)}>
@@ -187,6 +206,27 @@ function Verification({ onShow }: { onShow: (id: number) => void }) {
         {again}
       </div>
     </section>
+  );
+}
+
+const entriesLabel = (count: number): string => `${count.toLocaleString()} ${count === 1 ? 'entry' : 'entries'}`;
+
+/** Where the verified chain starts: which entries retention archived, when, and to which file. */
+function CheckpointNote({ checkpoint }: { checkpoint: AuditCheckpoint }) {
+  const range =
+    checkpoint.first_id === checkpoint.through_id
+      ? `entry ${checkpoint.first_id}`
+      : `entries ${checkpoint.first_id}–${checkpoint.through_id}`;
+  return (
+    <p className="audit-checkpoint">
+      Checkpoint #{checkpoint.through_id} — {range} archived on {formatDateTime(checkpoint.at)} to{' '}
+      <span className="mono">{checkpoint.archive_file}</span>
+      {checkpoint.first_id > 1 && <> (entries before #{checkpoint.first_id} went to earlier archives)</>}.{' '}
+      <span className="muted">
+        The file is in the data directory&rsquo;s audit-archive folder and verifies on its own up to the
+        checkpoint&rsquo;s hash; SHA-256 <span className="mono">{checkpoint.archive_sha256.slice(0, 12)}</span>.
+      </span>
+    </p>
   );
 }
 
@@ -205,6 +245,7 @@ function EntryRows({
   const detailsId = `audit-details-${entry.id}`;
   const name = targetName(entry.before, entry.after);
   const hasDetail = entry.before !== null || entry.after !== null;
+  const signIns = signInSummary(entry.action, entry.after);
   return (
     <Fragment>
       <tr id={`audit-entry-${entry.id}`} className={broken ? 'is-broken' : undefined}>
@@ -224,7 +265,7 @@ function EntryRows({
           <div>{entry.actor}</div>
           {entry.address && <div className="mono muted audit-address">{entry.address}</div>}
         </td>
-        <td>{describeAction(entry.action)}</td>
+        <td title={signIns ? describeReasons(signIns.reasons) || undefined : undefined}>{describeEntry(entry)}</td>
         <td>
           {entry.target_type && <span className="muted">{entry.target_type.replace(/-/g, ' ')} </span>}
           {name !== null ? (

@@ -1,10 +1,11 @@
-// Settings: the gateway-wide switches, each with what it does to requests, to the log and to budgets,
-// then LAN sharing and the desktop notifications.
+// Settings: the gateway-wide switches, each with what it does to requests, to the log, to the audit
+// trail and to budgets, then LAN sharing and the desktop notifications.
 // A change shows at once and is sent; if the gateway refuses it, the previous value comes back and the
 // refusal is shown where the change was made.
 import { useEffect, useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { isTimeZone, type ClientConfig } from '../../../../shared/schemas';
 import { Button, ConfirmDialog, ErrorBanner, Loading, PageHeader } from '../../components';
+import { useAudit, type AuditArchiveResult } from '../../stores/audit';
 import { useSession } from '../../stores/session';
 import { settingsSelectors, useSettings, type SettingName } from '../../stores/settings';
 import { LanSharing } from './LanSharing';
@@ -46,6 +47,7 @@ export default function SettingsPage() {
           <Enforcement config={config} />
           <Capture config={config} />
           <Retention config={config} />
+          <AuditRetention config={config} />
           <TimeZone config={config} />
         </>
       )}
@@ -155,57 +157,107 @@ function Capture({ config }: { config: ClientConfig }) {
   );
 }
 
-function Retention({ config }: { config: ClientConfig }) {
-  const update = useSettings((state) => state.update);
-  const [value, setValue] = useState(String(config.retention_days));
+/**
+ * A number of days to keep something for, saved on submit. Shrinking the window (or setting one where
+ * everything was kept) removes history, so it asks first with what `confirmShrink` says will happen.
+ */
+function DaysForm({
+  label,
+  current,
+  max,
+  onSave,
+  confirmShrink,
+  helpId,
+}: {
+  label: string;
+  current: number;
+  max: number;
+  onSave: (days: number) => void;
+  confirmShrink: (days: number) => { title: string; body: ReactNode; confirmLabel: string };
+  /** The id of the explanation under the form. */
+  helpId: string;
+}) {
+  const [value, setValue] = useState(String(current));
   const [error, setError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<number | null>(null);
   const inputId = useId();
-  useEffect(() => setValue(String(config.retention_days)), [config.retention_days]);
+  useEffect(() => setValue(String(current)), [current]);
 
   const save = (days: number): void => {
     setConfirming(null);
-    void update({ retention_days: days });
+    onSave(days);
   };
 
   const submit = (event: FormEvent): void => {
     event.preventDefault();
     const days = Number(value.trim());
-    if (value.trim() === '' || !Number.isInteger(days) || days < 0 || days > 3650) {
-      setError('A whole number of days from 0 to 3650 (0 keeps everything).');
+    if (value.trim() === '' || !Number.isInteger(days) || days < 0 || days > max) {
+      setError(`A whole number of days from 0 to ${max} (0 keeps everything).`);
       return;
     }
     setError(null);
-    if (days === config.retention_days) return;
-    // Deleting history cannot be undone: ask first whenever the window shrinks.
-    const shrinks = days !== 0 && (config.retention_days === 0 || days < config.retention_days);
+    if (days === current) return;
+    // Removing history cannot be undone: ask first whenever the window shrinks.
+    const shrinks = days !== 0 && (current === 0 || days < current);
     if (shrinks) setConfirming(days);
     else save(days);
   };
 
+  const confirm = confirmShrink(confirming ?? current);
   return (
-    <Section id="settings-retention" title="Retention" field="retention_days">
+    <>
       <form className="settings-inline" onSubmit={submit} noValidate>
-        <label htmlFor={inputId}>Keep requests for</label>
+        <label htmlFor={inputId}>{label}</label>
         <input
           id={inputId}
           className="input num settings-days"
           type="number"
           min={0}
-          max={3650}
+          max={max}
           step={1}
           value={value}
           aria-invalid={error ? true : undefined}
-          aria-describedby={`${inputId}-help`}
+          aria-describedby={helpId}
           onChange={(event) => setValue(event.target.value)}
         />
         <span>days</span>
-        <Button type="submit" size="sm" disabled={value.trim() === String(config.retention_days)}>
+        <Button type="submit" size="sm" disabled={value.trim() === String(current)}>
           Save
         </Button>
       </form>
       {error && <p className="field-error">{error}</p>}
-      <div id={`${inputId}-help`} className="settings-explain">
+      <ConfirmDialog
+        open={confirming !== null}
+        title={confirm.title}
+        body={confirm.body}
+        confirmLabel={confirm.confirmLabel}
+        onCancel={() => setConfirming(null)}
+        onConfirm={() => confirming !== null && save(confirming)}
+      />
+    </>
+  );
+}
+
+function Retention({ config }: { config: ClientConfig }) {
+  const update = useSettings((state) => state.update);
+  const helpId = useId();
+  return (
+    <Section id="settings-retention" title="Retention" field="retention_days">
+      <DaysForm
+        label="Keep requests for"
+        current={config.retention_days}
+        max={3650}
+        helpId={helpId}
+        onSave={(days) => void update({ retention_days: days })}
+        confirmShrink={(days) => ({
+          title: `Keep only ${days} days of requests?`,
+          body: (
+            <p>Requests older than {days} days, and their captured content, will be deleted. This cannot be undone.</p>
+          ),
+          confirmLabel: `Delete older than ${days} days`,
+        })}
+      />
+      <div id={helpId} className="settings-explain">
         <p>
           {config.retention_days === 0 ? (
             <>
@@ -223,20 +275,79 @@ function Retention({ config }: { config: ClientConfig }) {
           Deleted requests leave the log, its statistics and exports for good. Budgets already spent stay spent.
         </p>
       </div>
-      <ConfirmDialog
-        open={confirming !== null}
-        title={`Keep only ${confirming ?? ''} days of requests?`}
-        body={
-          <p>
-            Requests older than {confirming} days, and their captured content, will be deleted. This cannot be undone.
-          </p>
-        }
-        confirmLabel={`Delete older than ${confirming ?? ''} days`}
-        onCancel={() => setConfirming(null)}
-        onConfirm={() => confirming !== null && save(confirming)}
-      />
     </Section>
   );
+}
+
+/** How long the audit trail keeps its entries before they are archived, and archiving on request. */
+function AuditRetention({ config }: { config: ClientConfig }) {
+  const update = useSettings((state) => state.update);
+  const archive = useAudit((state) => state.archive);
+  const archiving = useAudit((state) => state.archiving);
+  const archiveResult = useAudit((state) => state.archiveResult);
+  const archiveError = useAudit((state) => state.archiveError);
+  const helpId = useId();
+  const days = config.audit_retention_days;
+  return (
+    <Section id="settings-audit-retention" title="Audit trail retention" field="audit_retention_days">
+      <DaysForm
+        label="Audit trail: keep"
+        current={days}
+        max={36_500}
+        helpId={helpId}
+        onSave={(next) => void update({ audit_retention_days: next })}
+        confirmShrink={(next) => ({
+          title: `Keep only ${next} days of audit entries?`,
+          body: (
+            <p>
+              Audit entries older than {next} days will be archived to a JSON Lines file in the data directory&rsquo;s
+              audit-archive folder and removed from the trail. They stay readable there, and the trail stays verifiable
+              from the checkpoint they leave.
+            </p>
+          ),
+          confirmLabel: `Archive older than ${next} days`,
+        })}
+      />
+      <div id={helpId} className="settings-explain">
+        <p>
+          {days === 0 ? (
+            <>
+              <strong>Kept forever.</strong> The audit trail grows until you set a limit.
+            </>
+          ) : (
+            <>
+              Audit entries older than <strong>{days} days</strong> are archived whole, as JSON Lines, to the data
+              directory&rsquo;s <span className="mono">audit-archive</span> folder and pruned from the trail, when the
+              gateway starts and periodically after.
+            </>
+          )}{' '}
+          0 keeps everything.
+        </p>
+        <p className="muted">
+          Each archive leaves a checkpoint: the remaining chain stays verifiable from the checkpoint&rsquo;s hash, and
+          the archive file verifies on its own up to it. The audit page says where verification starts.
+        </p>
+      </div>
+      <div className="settings-inline settings-archive">
+        <Button size="sm" busy={archiving} disabled={days === 0} onClick={() => void archive()}>
+          Archive now
+        </Button>
+        <span className="muted" role="status">
+          {days === 0
+            ? 'Set a number of days to archive older entries.'
+            : archiving
+              ? 'Archiving…'
+              : archiveResult && archiveMessage(archiveResult)}
+        </span>
+      </div>
+      {archiveError && !archiving && <p className="field-error">Could not archive: {archiveError}</p>}
+    </Section>
+  );
+}
+
+function archiveMessage({ archived, checkpoint, older_than_days }: AuditArchiveResult): string {
+  if (archived === 0 || !checkpoint) return `Nothing older than ${older_than_days} days.`;
+  return `Archived ${archived.toLocaleString()} ${archived === 1 ? 'entry' : 'entries'} to ${checkpoint.archive_file}.`;
 }
 
 function zones(): string[] {
