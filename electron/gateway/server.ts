@@ -442,7 +442,11 @@ function watchBody(req: IncomingMessage, windowMs: number, stalled: () => void):
     stalled();
   }, windowMs);
   timer.unref();
-  const stop = (): void => clearInterval(timer);
+  // A keep-alive socket carries many requests: each takes its close listener off again when it ends.
+  const stop = (): void => {
+    clearInterval(timer);
+    socket.off('close', stop);
+  };
   req.once('end', stop);
   req.once('close', stop);
   socket.once('close', stop);
