@@ -2,6 +2,10 @@
 // all of them, typed from these schemas); the renderer's client derives its calls from the same map.
 import { z } from 'zod';
 import {
+  inviteInputSchema,
+  signInApprovalSchema,
+  signInSchema,
+  signInStatusSchema,
   budgetGrantInputSchema,
   budgetSchema,
   configSchema,
@@ -179,6 +183,36 @@ export const adminApi = {
     path: '/api/audit/archive',
     body: z.object({ older_than_days: z.number().int().min(1).max(36_500).optional() }).strict(),
     response: z.object({ archived: z.number().int(), checkpoint: auditCheckpointSchema }),
+  }),
+
+  listSignIns: route({
+    method: 'GET',
+    path: '/api/sign-ins',
+    query: z.object({ status: signInStatusSchema.optional() }),
+    response: z.object({ sign_ins: z.array(signInSchema) }),
+  }),
+  approveSignIn: route({
+    method: 'POST',
+    path: '/api/sign-ins/:id/approve',
+    body: signInApprovalSchema,
+    response: z.object({ sign_in: signInSchema, user: userSchema, virtual_key: virtualKeySchema }),
+  }),
+  denySignIn: route({
+    method: 'POST',
+    path: '/api/sign-ins/:id/deny',
+    response: z.object({ sign_in: signInSchema }),
+  }),
+  revokeSignIn: route({
+    method: 'POST',
+    path: '/api/sign-ins/:id/revoke',
+    response: z.object({ sign_in: signInSchema }),
+  }),
+  createInvite: route({
+    method: 'POST',
+    path: '/api/invites',
+    body: inviteInputSchema,
+    response: z.object({ invite_url: z.string(), code: z.string(), expires_at: z.string() }),
+    status: 201,
   }),
 
   listProviders: route({

@@ -212,6 +212,63 @@ export type VirtualKey = z.infer<typeof virtualKeySchema>;
 /** Returned once, on creation: the only response that ever carries the secret `value`. */
 export const virtualKeyCreatedSchema = virtualKeySchema.extend({ value: z.string() });
 
+// ---- Sign-ins (Claude Code's /login) -------------------------------------------------------------
+
+export const signInStatusSchema = z.enum(['pending', 'approved', 'denied', 'revoked']);
+
+export const signInSchema = z.object({
+  id: z.string(),
+  user_code: z.string(),
+  /** What the teammate entered on the /device page. */
+  name: z.string().nullable(),
+  email: z.string().nullable(),
+  /** The client application that signs in (`claude_code`), as it said. */
+  surface: z.string().nullable(),
+  status: signInStatusSchema,
+  created_at: z.string(),
+  /** When the device code stops working if nobody decides. */
+  expires_at: z.string(),
+  decided_at: z.string().nullable(),
+  user_id: z.string().nullable(),
+  virtual_key_id: z.string().nullable(),
+  /** The client's address and user agent when it asked for its code. */
+  address: z.string().nullable(),
+  user_agent: z.string().nullable(),
+});
+export type SignInView = z.infer<typeof signInSchema>;
+
+/** The person a sign-in is for, when the admin creates them with the approval. */
+export const signInUserInputSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  email: z.string().trim().max(320).nullable().optional(),
+  team_id: z.string().nullable().optional(),
+});
+
+/** How an approval sets up its key: the virtual-key create fields, every one optional (the name too). */
+export const signInKeyInputSchema = virtualKeyCreateSchema.partial();
+
+export const signInApprovalSchema = z.object({
+  /** An existing user; else `user` is created; else a user is found by the email entered, or created from it. */
+  user_id: z.string().optional(),
+  user: signInUserInputSchema.optional(),
+  key: signInKeyInputSchema.optional(),
+});
+export type SignInApproval = z.infer<typeof signInApprovalSchema>;
+
+export const inviteInputSchema = z.object({
+  user: signInUserInputSchema.optional(),
+  team_id: z.string().nullable().optional(),
+  key: signInKeyInputSchema.optional(),
+  /** Seconds the invite can be used for; default 7 days. */
+  expires_in: z
+    .number()
+    .int()
+    .min(60)
+    .max(90 * 86_400)
+    .optional(),
+});
+export type InviteInput = z.infer<typeof inviteInputSchema>;
+
 // ---- Providers ----------------------------------------------------------------------------------
 
 export const providerNameSchema = z.enum(['anthropic']);

@@ -15,6 +15,7 @@ import type { GatewayContext } from './context.js';
 import { asGatewayError, badRequest, GatewayError, notFound, sendError } from './errors.js';
 import { dashboardHandlers } from './admin-dashboard.js';
 import { parseModelId } from '../pricing/model-id.js';
+import { signInHandlers } from './admin-sign-ins.js';
 import { governanceHandlers } from './admin-governance.js';
 import { desktopHandlers } from './admin-desktop.js';
 import { readBody } from './proxy.js';
@@ -43,8 +44,10 @@ export function adminHandlers(ctx: GatewayContext): Handlers {
     return name;
   };
 
+  const governance = governanceHandlers(ctx);
   return {
-    ...governanceHandlers(ctx),
+    ...governance,
+    ...signInHandlers(ctx, governance),
     ...dashboardHandlers(ctx),
     ...desktopHandlers(ctx),
 

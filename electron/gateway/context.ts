@@ -13,7 +13,9 @@ import type { BudgetStore } from '../store/budgets.js';
 import type { OrganisationStore } from '../store/organisation.js';
 import type { LanSharing } from '../lan/sharing.js';
 import type { FailedKeyAttempts } from '../lan/throttle.js';
+import type { SignInStore } from '../store/sign-ins.js';
 import type { FailedSignIns } from './failed-sign-ins.js';
+import type { SignInLimits } from './sign-in.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import type { StatusReporter } from './status.js';
@@ -45,6 +47,12 @@ export interface GatewayContext {
   upstream: UpstreamHealth;
   /** The LAN listener, its settings and its certificates. */
   lan: LanSharing;
+  /** Claude Code's /login: device codes, sign-ins waiting for the admin, tokens, invites. */
+  signIns: SignInStore;
+  /** How often an address may start sign-ins and enter wrong codes on /device. */
+  signInLimits: SignInLimits;
+  /** The loopback gateway's URL, once it listens. */
+  localUrl: () => string;
   /** Failed admin sign-ins, summed per address before they reach the audit trail. */
   failedSignIns: FailedSignIns;
   /** Failed key attempts per address on the LAN listener. */

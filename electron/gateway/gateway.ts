@@ -37,6 +37,8 @@ import { VirtualKeyStore } from '../store/virtual-keys.js';
 import { GovernanceLedger } from '../governance/ledger.js';
 import { AuditLog, auditArchiveDir } from '../store/audit.js';
 import { FailedSignIns } from './failed-sign-ins.js';
+import { newSignInLimits } from './sign-in.js';
+import { SignInStore, type SignInLifetimes } from '../store/sign-ins.js';
 import { BudgetStore } from '../store/budgets.js';
 import { OrganisationStore } from '../store/organisation.js';
 import type { GatewayStatus, LanSettings, LanStatus } from '../../shared/schemas.js';
@@ -72,6 +74,8 @@ export interface GatewayOptions {
   logger?: Logger;
   clock?: () => number;
   maxBodyBytes?: number;
+  /** Device-code, poll and token lifetimes of Claude Code's /login (tests shorten them). */
+  signInLifetimes?: SignInLifetimes;
   /** Include Node process metrics (CPU, heap) in /metrics. */
   processMetrics?: boolean;
   /** The renderer build to serve under /dashboard/; defaults to out/renderer at the project root. */
@@ -243,6 +247,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
     upstream: new UpstreamHealth(),
     lan,
+    signIns: new SignInStore(db, options.signInLifetimes),
+    signInLimits: newSignInLimits(),
+    localUrl: () => localUrl,
     failedSignIns: new FailedSignIns((entry, at) => audit.record(entry, at), clock),
     keyFailures: new FailedKeyAttempts(),
     status: new StatusReporter(

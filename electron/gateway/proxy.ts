@@ -25,6 +25,8 @@ import type { GatewayContext } from './context.js';
 import { clip } from './clip.js';
 import { asGatewayError, badRequest, errorBody, GatewayError, sendError } from './errors.js';
 import { noteKeyFailure, refuseThrottledAddress } from './lan-guard.js';
+import { signInStillGranted } from './sign-in.js';
+import { ACCESS_TOKEN_PREFIX } from '../store/sign-ins.js';
 import type { ListenerPolicy } from './server.js';
 import { SseTap, toolNamesOf, usageFromMessage } from './sse-tap.js';
 import { isUpstreamFailure } from './upstream-health.js';
@@ -189,7 +191,7 @@ async function serve(
     if (route.refusal) throw route.refusal;
     refuseThrottledAddress(ctx, listener, req);
     const presented = presentedKey(req.headers);
-    attempt.key = presented === null ? null : ctx.keys.identify(presented);
+    attempt.key = presented === null ? null : identifyCredential(ctx, presented, attempt.createdAt);
     attempt.body = await readBody(req, ctx.maxBodyBytes);
     // Parsed before authenticating so that a refused request's log row still names its model and
     // session; a bad key is reported before a bad body.
@@ -370,8 +372,25 @@ export function presentedKey(headers: IncomingHttpHeaders): string | null {
   return candidates.find((value) => value.startsWith('sk-tg-')) ?? candidates[0] ?? null;
 }
 
+/**
+ * The key a credential stands for: a virtual key's secret, or the bearer token of a Claude Code
+ * sign-in (/login), which stands for the key made when the admin approved it. A token whose sign-in
+ * was revoked, or whose user was removed, stands for that key switched off.
+ */
+export function identifyCredential(ctx: GatewayContext, presented: string, now: number): KeyIdentity | null {
+  if (!presented.startsWith(ACCESS_TOKEN_PREFIX)) return ctx.keys.identify(presented);
+  const standing = ctx.signIns.standing(presented, 'access', now);
+  if (standing.ok === false && standing.reason === 'unknown') return null;
+  const signIn = standing.ok ? standing.signIn : null;
+  const keyId = signIn?.virtualKeyId ?? null;
+  const key = keyId ? ctx.keys.get(keyId) : null;
+  if (!key) return null;
+  return signIn && signInStillGranted(ctx, signIn) ? key : { ...key, active: false };
+}
+
 /** Refuses a request whose key is missing (when keys are enforced), unknown, or revoked. */
 function admitKey(ctx: GatewayContext, presented: string | null, key: KeyIdentity | null): void {
+  if (presented?.startsWith(ACCESS_TOKEN_PREFIX) && !key?.active) throw signInEnded(key === null);
   if (presented === null) {
     if (!ctx.settings.config.enforce_auth_on_inference) return;
     throw new GatewayError(
@@ -410,6 +429,20 @@ function admitKey(ctx: GatewayContext, presented: string | null, key: KeyIdentit
       'key_revoked',
     );
   }
+}
+
+/**
+ * A Claude Code sign-in that no longer works. `x-should-retry: false` makes the client ask the
+ * developer to /login at once instead of retrying for minutes (the gateway protocol's Errors).
+ */
+export function signInEnded(unknown: boolean): GatewayError {
+  return new GatewayError(
+    401,
+    'authentication_error',
+    'Your Tollgate sign-in has ended: it expired, or your Tollgate admin revoked it. Run /login in Claude Code to sign in again.',
+    { 'x-should-retry': 'false' },
+    unknown ? 'key_unknown' : 'key_revoked',
+  );
 }
 
 const OAUTH_PREFIX = 'sk-ant-oat';

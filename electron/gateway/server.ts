@@ -24,7 +24,9 @@ import type { GatewayContext } from './context.js';
 import { adminHandlers, handleAdmin, requireAdmin } from './admin.js';
 import { errorBody, GatewayError, notFound, sendError, type AnthropicErrorType } from './errors.js';
 import { handleExport } from './export.js';
+import { governanceHandlers } from './admin-governance.js';
 import { screenAddress } from './lan-guard.js';
+import { handleManagedSettings, handleSignIn, isSignInPath, MANAGED_SETTINGS_PATH } from './sign-in.js';
 import type { Logger } from './logger.js';
 import { handleInference, type Endpoint, type InferenceRoute } from './proxy.js';
 import { defaultDashboardDir, isDashboardPath, serveDashboard } from './static.js';
@@ -128,6 +130,7 @@ export function localPolicy(host: string, port: () => number): ListenerPolicy {
  */
 export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): RequestRouter {
   const handlers = adminHandlers(ctx);
+  const governance = governanceHandlers(ctx);
   const dashboardDir = options.dashboardDir ?? defaultDashboardDir();
 
   /** DNS rebinding: a page elsewhere that got a browser to resolve its own name to this gateway. */
@@ -169,7 +172,10 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
     // and a rebinding page has none. In open mode (keys not enforced) a keyless request is forwarded
     // with the provider key, so the page could spend it and read the answers: there the Host must name
     // the gateway. Real clients (Claude Code, the SDKs, curl) send the address they connect to.
-    const hostChecked = lan || (proxied !== null && !ctx.settings.config.enforce_auth_on_inference);
+    // Sign-in routes hand out device codes and tokens to whoever reads the answer: a rebinding page
+    // must not be the one that does.
+    const signIn = isSignInPath(unprefixed);
+    const hostChecked = lan || signIn || (proxied !== null && !ctx.settings.config.enforce_auth_on_inference);
     if (hostChecked && !listener.hostAllowed(req.headers.host)) {
       const refusal = wrongHost(req, listener);
       // Refused inference requests are logged like every other, and never forwarded; the rest just get the answer.
@@ -178,6 +184,9 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
     }
 
     if (usage) return handleUsage(ctx, req, res, listener);
+    if (signIn) return handleSignIn(ctx, governance, req, res, url, unprefixed);
+    if (unprefixed === MANAGED_SETTINGS_PATH && (method === 'GET' || method === 'HEAD'))
+      return handleManagedSettings(ctx, req, res);
     if (proxied) return handleInference(ctx, proxied, req, res, listener);
 
     if (pathname === CA_CERTIFICATE_PATH && (method === 'GET' || method === 'HEAD'))

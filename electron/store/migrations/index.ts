@@ -5,6 +5,7 @@ import logSearch from './0003-log-search.js';
 import refusalIndex from './0004-refusal-index.js';
 import durableSettlement from './0005-durable-settlement.js';
 import auditCheckpoints from './0006-audit-checkpoints.js';
+import signIns from './0007-sign-ins.js';
 
 export interface Migration {
   name: string;
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   { name: '0004-refusal-index', sql: refusalIndex },
   { name: '0005-durable-settlement', sql: durableSettlement },
   { name: '0006-audit-checkpoints', sql: auditCheckpoints },
+  { name: '0007-sign-ins', sql: signIns },
 ];
