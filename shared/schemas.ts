@@ -578,6 +578,11 @@ export const clientConfigSchema = z.object({
   audit_retention_days: z.number().int().min(0).max(36_500),
   /** IANA time zone for calendar-aligned budgets that do not name their own. */
   budget_time_zone: z.string().min(1).refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Paris'),
+  /**
+   * The key a Claude Code sign-in gets when the admin approves it without saying otherwise: any of the
+   * virtual-key create fields (budgets, rate limit, models, tool policy). An approval's own `key` fields win.
+   */
+  sign_in_key_template: signInKeyInputSchema,
 });
 export type ClientConfig = z.infer<typeof clientConfigSchema>;
 

@@ -114,6 +114,7 @@ export function approveSignIn(
   return ctx.transaction(() => {
     const user = userFor(ctx, governance, signIn, approval);
     const key: VirtualKeyCreate = {
+      ...ctx.settings.config.sign_in_key_template,
       ...approval.key,
       name: approval.key?.name ?? `${user.name} · ${surfaceLabel(signIn.surface)}`,
       description:

@@ -17,6 +17,7 @@ const defaults: ClientConfig = {
   retention_days: 90,
   audit_retention_days: 365,
   budget_time_zone: 'UTC',
+  sign_in_key_template: {},
 };
 
 export const DEFAULT_NOTIFICATIONS: NotificationSettings = {

@@ -580,6 +580,7 @@ describe('client config', () => {
       retention_days: 90,
       audit_retention_days: 365,
       budget_time_zone: 'UTC',
+      sign_in_key_template: {},
     });
   });
 
@@ -594,6 +595,7 @@ describe('client config', () => {
       retention_days: 30,
       audit_retention_days: 365,
       budget_time_zone: 'UTC',
+      sign_in_key_template: {},
     });
 
     await gw.restart();

@@ -326,6 +326,17 @@ describe('approval, tokens and the bearer', () => {
     expect(key.body.virtual_key.team_id).toBe(team.body.team.id);
   });
 
+  it("gives the key Settings' sign-in template, with the approval's own key fields on top", async () => {
+    const template = { allowed_models: ['claude-haiku-4-5'], max_concurrent_requests: 2 };
+    expect((await gw.admin('PUT', '/api/config', { client_config: { sign_in_key_template: template } })).status).toBe(200);
+    const { signIn } = await signInPriya({ key: { allowed_models: ['claude-sonnet-4-6'] } });
+    const key = await gw.admin<{ virtual_key: { allowed_models: string[]; max_concurrent_requests: number | null } }>(
+      'GET',
+      `/api/governance/virtual-keys/${signIn.virtual_key_id}`,
+    );
+    expect(key.body.virtual_key).toMatchObject({ allowed_models: ['claude-sonnet-4-6'], max_concurrent_requests: 2 });
+  });
+
   it('rotates the refresh token, and a spent refresh token is invalid_grant', async () => {
     const { tokens } = await signInPriya();
     const refreshed = await form<TokenAnswer>('/oauth/token', {

@@ -27,6 +27,7 @@ const CONFIG: ClientConfig = {
   retention_days: 90,
   audit_retention_days: 365,
   budget_time_zone: 'UTC',
+  sign_in_key_template: {},
 };
 
 const CHECKPOINT: AuditCheckpoint = {

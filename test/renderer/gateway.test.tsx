@@ -78,6 +78,7 @@ function shellRoutes(
           retention_days: 30,
           audit_retention_days: 365,
           budget_time_zone: 'UTC',
+          sign_in_key_template: {},
         },
       },
     }),

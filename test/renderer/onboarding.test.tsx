@@ -118,6 +118,7 @@ function firstRunRoutes(overrides: Record<string, (call: RecordedCall) => { stat
           retention_days: 30,
           audit_retention_days: 365,
           budget_time_zone: 'UTC',
+          sign_in_key_template: {},
         },
       },
     }),

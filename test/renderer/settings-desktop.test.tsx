@@ -22,7 +22,7 @@ import {
   type RecordedCall,
 } from './pages-fixtures';
 
-const CONFIG = { enforce_auth_on_inference: true, capture_content: true, retention_days: 90, audit_retention_days: 365, budget_time_zone: 'UTC' };
+const CONFIG = { enforce_auth_on_inference: true, capture_content: true, retention_days: 90, audit_retention_days: 365, budget_time_zone: 'UTC', sign_in_key_template: {} };
 
 let restoreFetch: () => void = () => undefined;
 

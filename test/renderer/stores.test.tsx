@@ -291,6 +291,7 @@ describe('session store', () => {
                 retention_days: 30,
                 audit_retention_days: 365,
                 budget_time_zone: 'UTC',
+                sign_in_key_template: {},
               },
             })
           : refusal(401, 'The admin API needs Authorization: Bearer <admin token>.'),
