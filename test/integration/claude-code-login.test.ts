@@ -1,0 +1,147 @@
+// The real Claude Code CLI (2.1.330) signing in to Tollgate with /login, in a terminal (tmux): the
+// gateway protocol's device flow with the admin approving through the admin API, as a teammate and a
+// tech lead would do it. Then a prompt through the stand-in upstream, logged under the approved user;
+// `claude -p` in the same HOME with the stored credential; and, once the admin revokes the sign-in,
+// the CLI's own re-login message.
+//
+// What 2.1.330 shows, with `forceLoginMethod: "gateway"` and `forceLoginGatewayUrl` in the user
+// settings: "Cloud gateway · Gateway: <url> · Enter to connect", then "Trust gateway <host>?" (default
+// No, also for http on loopback), then the code and the verification URI, then "Signed in to Cloud
+// gateway as <email>" to confirm (default No), then "Connected to Cloud gateway".
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RouteResponse } from '../../shared/contract.js';
+import type { LogEntry, SignInView } from '../../shared/schemas.js';
+import { CLAUDE, claudeCodeProcessEnv } from '../support/claude-code.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { runProcess, stopAllProcesses } from '../support/processes.js';
+import { openTerminal, TMUX_AVAILABLE, type Terminal } from '../support/tmux.js';
+
+const PROMPT = 'REPLY WITH: signed-in-through-tollgate';
+
+if (!TMUX_AVAILABLE)
+  console.log('skipping the interactive Claude Code /login test: tmux is not installed (apt-get install tmux)');
+
+let gw: TestGateway;
+let home: string;
+let work: string;
+let terminal: Terminal | null = null;
+
+beforeEach(async () => {
+  // A one-second poll interval keeps the sign-in quick; the CLI polls at whatever the gateway says.
+  gw = await startTestGateway({
+    gateway: {
+      signInLifetimes: {
+        deviceCodeSeconds: 600,
+        intervalSeconds: 1,
+        accessTokenSeconds: 3600,
+        refreshTokenSeconds: 86_400,
+      },
+    },
+  });
+  home = mkdtempSync(join(tmpdir(), 'tollgate-claude-login-'));
+  work = join(home, 'work');
+  mkdirSync(join(home, '.claude'), { recursive: true });
+  mkdirSync(work);
+  // Onboarding done and the folder trusted, so the CLI opens straight at its prompt.
+  writeFileSync(
+    join(home, '.claude.json'),
+    JSON.stringify({
+      hasCompletedOnboarding: true,
+      projects: { [work]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
+    }),
+  );
+  // The teammate's snippet: the two forceLogin settings, merged into the user settings.
+  writeFileSync(
+    join(home, '.claude', 'settings.json'),
+    JSON.stringify({ forceLoginMethod: 'gateway', forceLoginGatewayUrl: gw.url }),
+  );
+});
+
+afterEach(async () => {
+  terminal?.close();
+  terminal = null;
+  await stopAllProcesses();
+  await gw.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+const env = (): NodeJS.ProcessEnv => claudeCodeProcessEnv(home, { TERM: 'xterm-256color' });
+
+async function logRows(): Promise<LogEntry[]> {
+  return (await gw.admin<{ logs: LogEntry[] }>('GET', '/api/logs?limit=100')).body.logs;
+}
+
+describe.skipIf(!TMUX_AVAILABLE)('Claude Code /login against Tollgate', () => {
+  it('signs in once the admin approves, sends its prompt as the approved user, works in print mode, and asks to log in again once revoked', async () => {
+    const cli = (terminal = openTerminal([CLAUDE], { cwd: work, env: env() }));
+    await cli.waitFor(/❯/, 30_000);
+
+    cli.send('/login');
+    await cli.waitFor(/\/login/);
+    cli.send('Enter');
+    await cli.waitFor(new RegExp(`Gateway:\\s+${gw.url.replace(/[.]/g, '\\.')}[\\s\\S]*Enter to connect`));
+    cli.send('Enter');
+    await cli.waitFor(/Trust gateway 127\.0\.0\.1\?[\s\S]*❯ No, cancel login/);
+    cli.send('Up');
+    await cli.waitFor(/❯ Yes, trust this gateway/);
+    cli.send('Enter');
+    const [, userCode] = await cli.waitFor(/Code:\s+([A-Z]{4}-[A-Z]{4})/);
+    expect(cli.screen()).toContain(`${gw.url}/device`);
+    expect(cli.screen()).toContain('Your Tollgate admin approves the sign-in');
+
+    // The teammate enters the code on the verification page; the admin approves.
+    const page = await fetch(`${gw.url}/device`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ user_code: userCode ?? '', name: 'Priya Raman', email: 'priya@example.com' }),
+    });
+    expect(page.status).toBe(200);
+    const pending = await gw.admin<{ sign_ins: SignInView[] }>('GET', '/api/sign-ins?status=pending');
+    expect(pending.body.sign_ins).toMatchObject([{ user_code: userCode, surface: 'claude_code', name: 'Priya Raman' }]);
+    const signInId = pending.body.sign_ins[0]?.id ?? '';
+    const approved = await gw.admin<RouteResponse<'approveSignIn'>>('POST', `/api/sign-ins/${signInId}/approve`, {});
+    expect(approved.status).toBe(200);
+
+    await cli.waitFor(/Signed in to Cloud gateway as priya@example\.com[\s\S]*❯ No, cancel login/, 30_000);
+    cli.send('Up');
+    await cli.waitFor(/❯ Yes, continue/);
+    cli.send('Enter');
+    await cli.waitFor(/Connected to Cloud gateway/);
+    cli.send('Enter');
+    await cli.waitFor(/Login successful/);
+
+    cli.send(PROMPT);
+    cli.send('Enter');
+    await cli.waitFor(/● signed-in-through-tollgate/, 30_000);
+    const row = (await logRows()).find((entry) => entry.endpoint === 'messages' && entry.status === 'success');
+    expect(row).toMatchObject({ virtual_key_id: approved.body.virtual_key.id, user_id: approved.body.user.id });
+    // The credential is the gateway's token, stored by the CLI; never the upstream's key.
+    expect(readFileSync(join(home, '.claude', '.credentials.json'), 'utf8')).toContain('"jwt":"tg-at-');
+    cli.close();
+    terminal = null;
+
+    const printed = await runProcess(CLAUDE, ['-p', 'REPLY WITH: print-mode-ok'], {
+      cwd: work,
+      env: env(),
+      name: 'claude -p',
+      timeoutMs: 60_000,
+    });
+    expect(printed.stdout.trim()).toBe('print-mode-ok');
+
+    expect((await gw.admin('POST', `/api/sign-ins/${signInId}/revoke`)).status).toBe(200);
+    const revoked = await runProcess(CLAUDE, ['-p', 'REPLY WITH: after-revoke'], {
+      cwd: work,
+      env: env(),
+      name: 'claude -p',
+      timeoutMs: 60_000,
+    });
+    expect(revoked.code).not.toBe(0);
+    expect(revoked.output).toMatch(/sign in again with \/login/);
+    expect(
+      gw.upstream.messageRequests().filter((request) => request.rawBody.toString('utf8').includes('after-revoke')),
+    ).toEqual([]);
+  }, 150_000);
+});
