@@ -72,3 +72,38 @@ export function shellExports(endpoint: GatewayEndpoint, key: string): string {
     `export ${assignments}`,
   ].join('\n');
 }
+
+/** The user settings Claude Code needs to sign in to this gateway with /login. */
+export function loginSettings(endpoint: GatewayEndpoint, caCertificateFile: string | null): Record<string, unknown> {
+  return {
+    forceLoginMethod: 'gateway',
+    forceLoginGatewayUrl: endpoint.baseUrl,
+    // Claude Code checks the certificate before it offers to trust (and pin) the gateway.
+    ...(endpoint.caCertificateUrl && caCertificateFile ? { env: { NODE_EXTRA_CA_CERTS: caCertificateFile } } : {}),
+  };
+}
+
+/**
+ * Lines for a POSIX terminal that set a teammate up to sign in with /login, with no key to paste: the
+ * CA certificate as in shellExports (checked against its fingerprint), then the gateway settings merged
+ * into ~/.claude/settings.json with Node (which any Claude Code machine has) — keys already there are
+ * kept, an `env` block is extended, and a file that is not plain JSON is left alone with an error.
+ * Then `claude` and `/login`.
+ */
+export function loginShellLines(endpoint: GatewayEndpoint): string {
+  const wantsCa = Boolean(endpoint.caCertificateUrl);
+  const caLines = wantsCa ? shellExports(endpoint, '').split('\n').slice(0, -1) : [];
+  // settings.json does not expand $HOME: the script writes the absolute path.
+  const settings = JSON.stringify(loginSettings(endpoint, wantsCa ? '@CA@' : null));
+  // Double quotes only inside the script, so the shell's single quotes need no escaping.
+  const merge = [
+    'const fs=require("fs"),os=require("os"),path=require("path");',
+    'const file=path.join(os.homedir(),".claude","settings.json");',
+    'let current={};try{current=JSON.parse(fs.readFileSync(file,"utf8"))}catch(e){if(e.code!=="ENOENT"){console.error("tollgate: "+file+" is not plain JSON; add these settings by hand: "+process.argv[1]);process.exit(1)}}',
+    'const add=JSON.parse(process.argv[1].split("@CA@").join(path.join(os.homedir(),".tollgate","tollgate-ca.pem")));',
+    'const next={...current,...add};if(add.env)next.env={...current.env,...add.env};',
+    'fs.mkdirSync(path.dirname(file),{recursive:true});fs.writeFileSync(file,JSON.stringify(next,null,2)+"\\n");',
+    'console.log("tollgate: "+file+" is set up; now run claude and type /login");',
+  ].join('');
+  return [...caLines, `node -e ${shellValue(merge)} ${shellValue(settings)}`].join('\n');
+}

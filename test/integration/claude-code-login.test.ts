@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RouteResponse } from '../../shared/contract.js';
 import type { LogEntry, SignInView } from '../../shared/schemas.js';
+import { loginShellLines } from '../../shared/snippets.js';
 import { CLAUDE, claudeCodeProcessEnv } from '../support/claude-code.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { runProcess, stopAllProcesses } from '../support/processes.js';
@@ -53,12 +54,28 @@ beforeEach(async () => {
       projects: { [work]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
     }),
   );
-  // The teammate's snippet: the two forceLogin settings, merged into the user settings.
+  // The teammate's own settings, which the snippet must keep.
   writeFileSync(
     join(home, '.claude', 'settings.json'),
-    JSON.stringify({ forceLoginMethod: 'gateway', forceLoginGatewayUrl: gw.url }),
+    JSON.stringify({ includeCoAuthoredBy: false, env: { FOO: '1' } }),
   );
 });
+
+/** Runs the dashboard's /login snippet for real, as the teammate pastes it into a terminal. */
+async function runLoginSnippet(): Promise<void> {
+  const snippet = await runProcess('sh', ['-c', loginShellLines({ baseUrl: gw.url })], {
+    cwd: work,
+    env: env(),
+    name: 'snippet',
+  });
+  expect(snippet).toMatchObject({ code: 0 });
+  expect(JSON.parse(readFileSync(join(home, '.claude', 'settings.json'), 'utf8'))).toEqual({
+    includeCoAuthoredBy: false,
+    env: { FOO: '1' },
+    forceLoginMethod: 'gateway',
+    forceLoginGatewayUrl: gw.url,
+  });
+}
 
 afterEach(async () => {
   terminal?.close();
@@ -75,7 +92,20 @@ async function logRows(): Promise<LogEntry[]> {
 }
 
 describe.skipIf(!TMUX_AVAILABLE)('Claude Code /login against Tollgate', () => {
+  it('leaves a settings file that is not plain JSON alone, and says so', async () => {
+    writeFileSync(join(home, '.claude', 'settings.json'), '{ // a comment\n}');
+    const snippet = await runProcess('sh', ['-c', loginShellLines({ baseUrl: gw.url })], {
+      cwd: work,
+      env: env(),
+      name: 'snippet',
+    });
+    expect(snippet.code).toBe(1);
+    expect(snippet.stderr).toContain('is not plain JSON');
+    expect(readFileSync(join(home, '.claude', 'settings.json'), 'utf8')).toBe('{ // a comment\n}');
+  });
+
   it('signs in once the admin approves, sends its prompt as the approved user, works in print mode, and asks to log in again once revoked', async () => {
+    await runLoginSnippet();
     const cli = (terminal = openTerminal([CLAUDE], { cwd: work, env: env() }));
     await cli.waitFor(/❯/, 30_000);
 
