@@ -26,6 +26,7 @@ import { clip } from './clip.js';
 import { asGatewayError, badRequest, errorBody, GatewayError, sendError } from './errors.js';
 import { noteKeyFailure, refuseThrottledAddress } from './lan-guard.js';
 import { signInStillGranted } from './sign-in.js';
+import { isSignedIn, isUpstreamRateLimitHeader, signedInRefusal, usageHeaders } from './usage-limits.js';
 import { ACCESS_TOKEN_PREFIX } from '../store/sign-ins.js';
 import type { ListenerPolicy } from './server.js';
 import { SseTap, toolNamesOf, usageFromMessage } from './sse-tap.js';
@@ -116,6 +117,10 @@ interface Attempt {
   responseMessage: unknown;
   /** The admission's trace is on disk (or queued for it): the row's commit removes it. */
   traced: boolean;
+  /** A Claude Code signed in with /login: told its budget standing in its own terms (usage-limits.ts). */
+  signedIn: boolean;
+  /** The usage-limit headers of a successful answer to a signed-in client. */
+  usageHeaders: Record<string, string>;
 }
 
 /** How the answer ends once its row is on disk: the held-back end of a relayed answer, or a refusal. */
@@ -156,6 +161,8 @@ export async function handleInference(
     upstreamRequestId: null,
     responseMessage: undefined,
     traced: false,
+    signedIn: false,
+    usageHeaders: {},
   };
   // The upstream call stops when the client leaves, or when a shutdown's grace period runs out.
   const clientGone = new AbortController();
@@ -192,6 +199,7 @@ async function serve(
     refuseThrottledAddress(ctx, listener, req);
     const presented = presentedKey(req.headers);
     attempt.key = presented === null ? null : identifyCredential(ctx, presented, attempt.createdAt);
+    attempt.signedIn = isSignedIn(presented);
     attempt.body = await readBody(req, ctx.maxBodyBytes);
     // Parsed before authenticating so that a refused request's log row still names its model and
     // session; a bad key is reported before a bad body.
@@ -206,11 +214,13 @@ async function serve(
     admitKey(ctx, presented, attempt.key);
     if (parsed instanceof GatewayError) throw parsed;
     if (attempt.key) {
-      attempt.attribution = ctx.ledger.attribute(attempt.key, headerValue(req.headers, 'x-tollgate-user'));
+      const key = attempt.key;
+      const attribution = ctx.ledger.attribute(key, headerValue(req.headers, 'x-tollgate-user'));
+      attempt.attribution = attribution;
       attempt.admission = await admitWhenRoom(
         ctx,
         {
-          key: attempt.key,
+          key,
           endpoint: route.endpoint,
           model: attempt.request?.model ?? null,
           maxTokens: attempt.request?.max_tokens,
@@ -220,9 +230,13 @@ async function serve(
           at: attempt.createdAt,
           priceOf: (model) => ctx.pricing().resolve(model, attempt.createdAt).version,
         },
-        attempt.attribution,
+        attribution,
         upstreamSignal,
-      );
+      ).catch((error: unknown) => {
+        throw attempt.signedIn ? signedInRefusal(ctx, error, key, attribution, ctx.clock()) : error;
+      });
+      if (attempt.signedIn && route.endpoint === 'messages')
+        attempt.usageHeaders = usageHeaders(ctx, key, attribution, attempt.createdAt);
     }
     if (route.endpoint === 'messages') await traceAdmission(ctx, route, req, attempt);
     // A policy that remapped the model or removed tools forwards its edited body; otherwise the client's bytes.
@@ -578,7 +592,7 @@ async function relay(
   const jsonChunks: Buffer[] = [];
   const held: Buffer[] = [];
 
-  res.writeHead(upstream.statusCode, responseHeaders(upstream.headers, attempt.requestId));
+  res.writeHead(upstream.statusCode, responseHeaders(upstream, attempt));
   const send = async (bytes: Buffer): Promise<void> => {
     if (bytes.length === 0) return;
     if (!res.write(bytes)) await drained(res, clientGone);
@@ -686,16 +700,20 @@ function summariseJson(attempt: Attempt, body: Buffer): void {
   }
 }
 
-function responseHeaders(
-  headers: Dispatcher.ResponseData['headers'],
-  requestId: string,
-): Record<string, string | string[]> {
+/**
+ * The upstream's headers as the client gets them: hop-by-hop ones dropped, the request id added, and
+ * for a signed-in Claude Code the upstream's rate-limit headers (the organisation's quota) replaced by
+ * its own budget standing on a successful answer.
+ */
+function responseHeaders(upstream: Dispatcher.ResponseData, attempt: Attempt): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const [name, value] of Object.entries(upstream.headers)) {
     if (value === undefined || (HOP_BY_HOP.has(name) && name !== 'content-length')) continue;
+    if (attempt.signedIn && isUpstreamRateLimitHeader(name)) continue;
     out[name] = value;
   }
-  out['x-tollgate-request-id'] = requestId;
+  if (upstream.statusCode < 300) Object.assign(out, attempt.usageHeaders);
+  out['x-tollgate-request-id'] = attempt.requestId;
   return out;
 }
 

@@ -30,6 +30,7 @@ import { handleManagedSettings, handleSignIn, isSignInPath, MANAGED_SETTINGS_PAT
 import type { Logger } from './logger.js';
 import { handleInference, type Endpoint, type InferenceRoute } from './proxy.js';
 import { defaultDashboardDir, isDashboardPath, serveDashboard } from './static.js';
+import { handleOAuthUsage, OAUTH_USAGE_PATH } from './usage-limits.js';
 import { handleUsage } from './usage.js';
 import { serveUsagePage, USAGE_PAGE_PATH } from './usage-page.js';
 import { describeHost, hostAllowed, LOOPBACK_HOSTS, allowedHostSet } from '../lan/host-check.js';
@@ -187,6 +188,7 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
     if (signIn) return handleSignIn(ctx, governance, req, res, url, unprefixed);
     if (unprefixed === MANAGED_SETTINGS_PATH && (method === 'GET' || method === 'HEAD'))
       return handleManagedSettings(ctx, req, res);
+    if (pathname === OAUTH_USAGE_PATH && (method === 'GET' || method === 'HEAD')) return handleOAuthUsage(ctx, req, res);
     if (proxied) return handleInference(ctx, proxied, req, res, listener);
 
     if (pathname === CA_CERTIFICATE_PATH && (method === 'GET' || method === 'HEAD'))

@@ -84,6 +84,16 @@ const CALIBRATION_SAMPLES = 32;
 /** Claude Code retries a 429 for about 100 s; a limit freeing later than this should stop it at once. */
 const RETRY_WORTHWHILE_SECONDS = 60;
 
+/** One budget's standing: settled spend against its cap (grants included) in the period containing now. */
+export interface BudgetStanding {
+  rule: BudgetRule;
+  ownerName: string;
+  capMicros: number;
+  spentMicros: number;
+  /** Epoch ms at which the period resets. */
+  periodEnd: number;
+}
+
 export class GovernanceLedger {
   /** Worst-case micros held per budget id and period start, by in-flight requests. */
   private readonly held = new Map<string, { periodStart: number; micros: number; count: number }>();
@@ -316,6 +326,24 @@ export class GovernanceLedger {
       token_reset_duration: rule.tokenResetDuration,
       token_current_usage: this.tokenWindow(rule)?.total(at) ?? 0,
     };
+  }
+
+  /**
+   * Each budget over a key's requests with its spend against its cap now, outermost level first:
+   * what a signed-in Claude Code is told of its standing (electron/gateway/usage-limits.ts).
+   */
+  standings(key: KeyRecord, attribution: Attribution, at: number): BudgetStanding[] {
+    return this.budgetChain(key, attribution).map(({ rule, ownerName }) => {
+      const period = periodAt(rule, at);
+      const state = this.budgetState(rule, period.start, at, null);
+      return {
+        rule,
+        ownerName,
+        capMicros: rule.maxLimitMicros + state.grantsMicros,
+        spentMicros: state.spentMicros,
+        periodEnd: period.end,
+      };
+    });
   }
 
   inFlight(keyId: string): number {

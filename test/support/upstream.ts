@@ -194,10 +194,18 @@ function errorBody(type: string, message: string, requestId: string): string {
   return JSON.stringify({ type: 'error', error: { type, message }, request_id: requestId });
 }
 
+/** The organisation-wide quota the real API reports on every answer; a gateway must not pass it off as a person's own. */
+const ORGANISATION_RATE_LIMITS = {
+  'anthropic-ratelimit-requests-limit': '4000',
+  'anthropic-ratelimit-requests-remaining': '3999',
+  'anthropic-ratelimit-input-tokens-limit': '2000000',
+};
+
 function sendJson(res: ServerResponse, status: number, body: string, requestId: string, extra: Record<string, string> = {}): void {
   res.writeHead(status, {
     'content-type': 'application/json',
     'request-id': requestId,
+    ...ORGANISATION_RATE_LIMITS,
     'content-length': Buffer.byteLength(body),
     ...extra,
   });
@@ -578,6 +586,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       'request-id': requestId,
+      ...ORGANISATION_RATE_LIMITS,
     });
     res.flushHeaders();
     const limit = killAfter === null ? events.length : Math.min(killAfter, events.length);
