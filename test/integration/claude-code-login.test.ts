@@ -17,6 +17,7 @@ import type { LogEntry, SignInView } from '../../shared/schemas.js';
 import { loginShellLines } from '../../shared/snippets.js';
 import { CLAUDE, claudeCodeProcessEnv } from '../support/claude-code.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { signInAs } from '../support/sign-in.js';
 import { runProcess, stopAllProcesses } from '../support/processes.js';
 import { openTerminal, TMUX_AVAILABLE, type Terminal } from '../support/tmux.js';
 
@@ -174,4 +175,68 @@ describe.skipIf(!TMUX_AVAILABLE)('Claude Code /login against Tollgate', () => {
       gw.upstream.messageRequests().filter((request) => request.rawBody.toString('utf8').includes('after-revoke')),
     ).toEqual([]);
   }, 150_000);
+
+  it('shows the usage notice past 75 % of the budget, and prints the gateway’s message at the cap', async () => {
+    // Signed in as /login leaves it: the CLI's stored credential, with the gateway trusted.
+    const priya = await signInAs(
+      gw,
+      { name: 'Priya', email: 'priya@example.com' },
+      {
+        key: { budget: { max_limit: 1, reset_duration: '1M', calendar_aligned: true, time_zone: 'UTC' } },
+      },
+    );
+    writeFileSync(
+      join(home, '.claude', '.credentials.json'),
+      JSON.stringify({
+        gatewayTrust: { '127.0.0.1': 'http-loopback' },
+        enterpriseGateway: {
+          url: gw.url,
+          jwt: priya.accessToken,
+          expiresAt: Date.now() + 3_600_000,
+          tokenEndpoint: `${gw.url}/oauth/token`,
+          revocationEndpoint: `${gw.url}/oauth/revoke`,
+          idpRefreshToken: priya.refreshToken,
+          email: 'priya@example.com',
+          vouchedAtLogin: false,
+        },
+      }),
+    );
+    await runLoginSnippet();
+    // $0.80 of the $1.00 spent before the session starts.
+    for (const usage of [
+      { input_tokens: 50_000, output_tokens: 10_000 },
+      { input_tokens: 50_000, output_tokens: 10_000 },
+      { input_tokens: 66_667, output_tokens: 0 },
+    ]) {
+      gw.upstream.enqueue({ kind: 'message', usage });
+      const spent = await fetch(`${gw.url}/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${priya.accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'claude-sonnet-4-6',
+          max_tokens: 64,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      });
+      expect(spent.status).toBe(200);
+    }
+
+    const cli = (terminal = openTerminal([CLAUDE], { cwd: work, env: env() }));
+    await cli.waitFor(/❯/, 30_000);
+    cli.send('REPLY WITH: first-answer');
+    cli.send('Enter');
+    await cli.waitFor(/● first-answer/, 30_000);
+    await cli.waitFor(/You['’]ve used 80%/, 10_000);
+
+    gw.upstream.enqueue({ kind: 'message', usage: { input_tokens: 100_000, output_tokens: 0 } });
+    cli.send('REPLY WITH: spends-the-rest');
+    cli.send('Enter');
+    await cli.waitFor(/● spends-the-rest/, 30_000);
+    cli.send('REPLY WITH: over-the-cap');
+    cli.send('Enter');
+    await cli.waitFor(/Your Tollgate spend limit is reached · resets Jan 1/, 30_000);
+    expect(
+      gw.upstream.messageRequests().filter((request) => request.rawBody.toString('utf8').includes('over-the-cap')),
+    ).toEqual([]);
+  }, 120_000);
 });
