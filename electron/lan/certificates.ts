@@ -100,8 +100,11 @@ export async function loadOrCreateCa(dir: string, now: number, name: string = ho
 }
 
 /**
- * The server certificate in `dir` if it was signed by `ca`, covers exactly `addresses` and `names`
- * and has more than 30 days left; otherwise a new one, written over it.
+ * The server certificate in `dir` if it was signed by `ca`, covers `addresses` and `names` (it may
+ * cover more) and has more than 30 days left; otherwise a new one, written over it, that covers them
+ * and, up to MAX_COVERED of each, what the old one covered. Claude Code pins the leaf at /login, so
+ * every new leaf signs teammates out: an address that goes away (a VPN dropping) keeps the leaf, and
+ * one that comes back (the VPN again) finds itself still covered.
  */
 export async function loadOrIssueServerCertificate(
   dir: string,
@@ -111,8 +114,8 @@ export async function loadOrIssueServerCertificate(
 ): Promise<ServerCertificate> {
   const certFile = join(dir, 'server.pem');
   const keyFile = join(dir, 'server-key.pem');
-  const addresses = [...new Set(cover.addresses.map(canonicalAddress))];
-  const names = [...new Set(cover.names.map((name) => name.toLowerCase()))];
+  let addresses = [...new Set(cover.addresses.map(canonicalAddress))];
+  let names = [...new Set(cover.names.map((name) => name.toLowerCase()))];
   const existing = readPair(certFile, keyFile);
   if (existing) {
     const covered = subjectAltNames(existing.certPem);
@@ -122,11 +125,20 @@ export async function loadOrIssueServerCertificate(
       existing.cert.checkIssued(caCert) &&
       existing.cert.verify(caCert.publicKey) &&
       !needsRenewal(notAfter, now) &&
-      sameSet(covered.addresses, addresses) &&
-      sameSet(covered.names, names)
+      covers(covered.addresses, addresses) &&
+      covers(covered.names, names)
     ) {
-      return { certPem: existing.certPem, keyPem: existing.keyPem, addresses, names, notAfter, issued: false };
+      return {
+        certPem: existing.certPem,
+        keyPem: existing.keyPem,
+        addresses: covered.addresses,
+        names: covered.names,
+        notAfter,
+        issued: false,
+      };
     }
+    addresses = [...new Set([...addresses, ...covered.addresses])].slice(0, Math.max(addresses.length, MAX_COVERED));
+    names = [...new Set([...names, ...covered.names])].slice(0, Math.max(names.length, MAX_COVERED));
   }
 
   const keys = await rsaKeyPair(2048);
@@ -237,8 +249,12 @@ function serialNumber(): string {
   return bytes.toString('hex');
 }
 
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && new Set([...a, ...b]).size === a.length;
+/** Addresses and names a re-issued leaf keeps from the one before, so that it stays small. */
+const MAX_COVERED = 16;
+
+function covers(covered: readonly string[], wanted: readonly string[]): boolean {
+  const set = new Set(covered);
+  return wanted.every((item) => set.has(item));
 }
 
 function writeAtomically(file: string, content: string, mode: number): void {

@@ -105,7 +105,7 @@ describe('the LAN server certificate', () => {
     expect(statSync(join(dir, 'server-key.pem')).mode & 0o777).toBe(0o600);
   });
 
-  it('is kept while the addresses stay the same, and re-issued when they change or it nears expiry', async () => {
+  it('is kept while it covers the addresses, re-issued covering old and new when one is added, and when it nears expiry', async () => {
     const first = await loadOrIssueServerCertificate(dir, ca, cover, NOW);
     const same = await loadOrIssueServerCertificate(
       dir,
@@ -116,9 +116,21 @@ describe('the LAN server certificate', () => {
     expect(same.issued).toBe(false);
     expect(same.certPem).toBe(first.certPem);
 
+    // An address gone (a VPN dropped) keeps the leaf Claude Code pinned.
+    const fewer = await loadOrIssueServerCertificate(dir, ca, { ...cover, addresses: ['192.168.1.20'] }, NOW + DAY);
+    expect(fewer.issued).toBe(false);
+    expect(fewer.certPem).toBe(first.certPem);
+
     const moved = await loadOrIssueServerCertificate(dir, ca, { ...cover, addresses: ['192.168.1.31'] }, NOW + DAY);
     expect(moved.issued).toBe(true);
-    expect(subjectAltNames(moved.certPem).addresses).toEqual(['192.168.1.31']);
+    expect(subjectAltNames(moved.certPem).addresses).toEqual([
+      '192.168.1.31',
+      ...subjectAltNames(first.certPem).addresses,
+    ]);
+    // Back on the first network: still covered, the same leaf.
+    const back = await loadOrIssueServerCertificate(dir, ca, cover, NOW + 2 * DAY);
+    expect(back.issued).toBe(false);
+    expect(back.certPem).toBe(moved.certPem);
 
     const late = await loadOrIssueServerCertificate(
       dir,
