@@ -3,6 +3,10 @@
 import { z } from 'zod';
 import {
   inviteInputSchema,
+  managedSettingsDocumentSchema,
+  managedSettingsInputSchema,
+  managedSettingsLayerSchema,
+  managedSettingsSavedSchema,
   signInApprovalSchema,
   signInSchema,
   signInStatusSchema,
@@ -34,6 +38,8 @@ import {
   providerUpdateSchema,
   providerUpsertSchema,
   sessionSummarySchema,
+  sessionEventsQuerySchema,
+  sessionEventsSchema,
   teamInputSchema,
   teamSchema,
   userInputSchema,
@@ -215,6 +221,56 @@ export const adminApi = {
     status: 201,
   }),
 
+  // Claude Code managed settings, served on /managed/settings: layers global < team < user < virtual key.
+  listManagedSettings: route({
+    method: 'GET',
+    path: '/api/managed-settings',
+    response: z.object({ layers: z.array(managedSettingsLayerSchema) }),
+  }),
+  /** The exact document (uuid, checksum, settings) a key's Claude Code receives; 404 when none applies. */
+  previewManagedSettings: route({
+    method: 'GET',
+    path: '/api/managed-settings/preview',
+    query: z.object({ key_id: z.string().min(1) }),
+    response: managedSettingsDocumentSchema,
+  }),
+  getGlobalManagedSettings: route({ method: 'GET', path: '/api/managed-settings/global', response: managedSettingsLayerSchema }),
+  putGlobalManagedSettings: route({
+    method: 'PUT',
+    path: '/api/managed-settings/global',
+    body: managedSettingsInputSchema,
+    response: managedSettingsSavedSchema,
+  }),
+  deleteGlobalManagedSettings: route({ method: 'DELETE', path: '/api/managed-settings/global', response: okSchema }),
+  getTeamManagedSettings: route({ method: 'GET', path: '/api/managed-settings/team/:id', response: managedSettingsLayerSchema }),
+  putTeamManagedSettings: route({
+    method: 'PUT',
+    path: '/api/managed-settings/team/:id',
+    body: managedSettingsInputSchema,
+    response: managedSettingsSavedSchema,
+  }),
+  deleteTeamManagedSettings: route({ method: 'DELETE', path: '/api/managed-settings/team/:id', response: okSchema }),
+  getUserManagedSettings: route({ method: 'GET', path: '/api/managed-settings/user/:id', response: managedSettingsLayerSchema }),
+  putUserManagedSettings: route({
+    method: 'PUT',
+    path: '/api/managed-settings/user/:id',
+    body: managedSettingsInputSchema,
+    response: managedSettingsSavedSchema,
+  }),
+  deleteUserManagedSettings: route({ method: 'DELETE', path: '/api/managed-settings/user/:id', response: okSchema }),
+  getKeyManagedSettings: route({
+    method: 'GET',
+    path: '/api/managed-settings/virtual_key/:id',
+    response: managedSettingsLayerSchema,
+  }),
+  putKeyManagedSettings: route({
+    method: 'PUT',
+    path: '/api/managed-settings/virtual_key/:id',
+    body: managedSettingsInputSchema,
+    response: managedSettingsSavedSchema,
+  }),
+  deleteKeyManagedSettings: route({ method: 'DELETE', path: '/api/managed-settings/virtual_key/:id', response: okSchema }),
+
   listProviders: route({
     method: 'GET',
     path: '/api/providers',
@@ -260,6 +316,13 @@ export const adminApi = {
   getOverview: route({ method: 'GET', path: '/api/stats/overview', query: statsQuerySchema, response: overviewSchema }),
   getSpendSeries: route({ method: 'GET', path: '/api/stats/spend', query: spendSeriesQuerySchema, response: spendSeriesSchema }),
   getSessionTimeline: route({ method: 'GET', path: '/api/sessions/:id/requests', response: sessionTimelineSchema }),
+  /** What the agent did: the session's Claude Code telemetry (events and metric points), oldest first. */
+  getSessionEvents: route({
+    method: 'GET',
+    path: '/api/sessions/:id/events',
+    query: sessionEventsQuerySchema,
+    response: sessionEventsSchema,
+  }),
   rotateVirtualKey: route({
     method: 'POST',
     path: '/api/governance/virtual-keys/:id/rotate',

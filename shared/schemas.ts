@@ -269,6 +269,98 @@ export const inviteInputSchema = z.object({
 });
 export type InviteInput = z.infer<typeof inviteInputSchema>;
 
+// ---- Managed settings (Claude Code's /managed/settings) ---------------------------------------------
+
+/** The most JSON one layer of managed settings may hold, in UTF-8 bytes. */
+export const MANAGED_SETTINGS_MAX_BYTES = 64 * 1024;
+/** How deeply objects and arrays may nest in one layer. */
+export const MANAGED_SETTINGS_MAX_DEPTH = 32;
+
+const permissionRulesSchema = z.array(z.string().min(1).max(1000)).max(1000);
+
+/**
+ * One layer of Claude Code managed settings as the admin writes it (https://code.claude.com/docs/en/settings):
+ * a JSON object. The keys Tollgate itself reads or merges are typed; every other key is passed on as it is.
+ */
+export const managedSettingsSchema = z
+  .looseObject({
+    permissions: z
+      .looseObject({
+        allow: permissionRulesSchema.optional(),
+        ask: permissionRulesSchema.optional(),
+        deny: permissionRulesSchema.optional(),
+      })
+      .optional(),
+    availableModels: z.array(z.string().min(1).max(200)).max(1000).optional(),
+    model: z.string().min(1).max(200).optional(),
+    env: z.record(z.string().min(1).max(200), z.string().max(10_000)).optional(),
+  })
+  .superRefine((settings, issue) => {
+    // Depth first: serialising a value nested thousands deep would overflow the stack.
+    if (nestingDepth(settings, MANAGED_SETTINGS_MAX_DEPTH + 1) > MANAGED_SETTINGS_MAX_DEPTH) {
+      issue.addIssue({
+        code: 'custom',
+        message: `Managed settings nest more than ${MANAGED_SETTINGS_MAX_DEPTH} levels deep.`,
+      });
+      return;
+    }
+    if (hasKey(settings, '__proto__')) {
+      issue.addIssue({ code: 'custom', message: 'Managed settings cannot use "__proto__" as a key.' });
+    }
+    const bytes = new TextEncoder().encode(JSON.stringify(settings)).length;
+    if (bytes > MANAGED_SETTINGS_MAX_BYTES) {
+      issue.addIssue({
+        code: 'custom',
+        message: `Managed settings are ${bytes} bytes of JSON; one layer may hold at most ${MANAGED_SETTINGS_MAX_BYTES}.`,
+      });
+    }
+  });
+export type ManagedSettings = z.infer<typeof managedSettingsSchema>;
+
+/** Whether `value` has an object with the own key `key` anywhere in it. */
+function hasKey(value: unknown, key: string): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (!Array.isArray(value) && Object.hasOwn(value, key)) return true;
+  return Object.values(value).some((child) => hasKey(child, key));
+}
+
+/** How deeply `value` nests objects and arrays, counted no further than `limit`. */
+function nestingDepth(value: unknown, limit: number): number {
+  if (limit <= 0 || typeof value !== 'object' || value === null) return 0;
+  let deepest = 0;
+  for (const child of Object.values(value)) {
+    deepest = Math.max(deepest, nestingDepth(child, limit - 1));
+    if (deepest >= limit - 1) break;
+  }
+  return deepest + 1;
+}
+
+export const managedSettingsScopeSchema = z.enum(['global', 'team', 'user', 'virtual_key']);
+export type ManagedSettingsScope = z.infer<typeof managedSettingsScopeSchema>;
+
+export const managedSettingsInputSchema = z.object({ settings: managedSettingsSchema });
+
+export const managedSettingsLayerSchema = z.object({
+  scope: managedSettingsScopeSchema,
+  /** The team, user or virtual key the layer is for; null for the global layer. */
+  id: z.string().nullable(),
+  settings: z.record(z.string(), z.unknown()),
+  updated_at: z.string(),
+});
+export type ManagedSettingsLayer = z.infer<typeof managedSettingsLayerSchema>;
+
+/** A layer as a PUT saved it, with what the admin should know about it (an `env` block asks for approval). */
+export const managedSettingsSavedSchema = managedSettingsLayerSchema.extend({ warnings: z.array(z.string()) });
+
+/** What GET /managed/settings answers a signed-in Claude Code with (the gateway protocol's wrapper). */
+export const managedSettingsDocumentSchema = z.object({
+  uuid: z.string(),
+  /** `sha256:` + hex SHA-256 of `settings` as JSON with keys sorted at every level and no whitespace. */
+  checksum: z.string(),
+  settings: z.record(z.string(), z.unknown()),
+});
+export type ManagedSettingsDocument = z.infer<typeof managedSettingsDocumentSchema>;
+
 // ---- Providers ----------------------------------------------------------------------------------
 
 export const providerNameSchema = z.enum(['anthropic']);
@@ -430,6 +522,9 @@ export const logEntrySchema = z.object({
   virtual_key_id: z.string().nullable(),
   virtual_key_name: z.string().nullable(),
   session_id: z.string().nullable(),
+  /** Claude Code's x-claude-code-agent-id and x-claude-code-parent-agent-id: which (sub)agent sent it. */
+  agent_id: z.string().nullable(),
+  parent_agent_id: z.string().nullable(),
   client: z.string().nullable(),
   method: z.string(),
   path: z.string(),
@@ -461,6 +556,13 @@ export const logEntrySchema = z.object({
   request_bytes: z.number().int(),
   response_bytes: z.number().int(),
   upstream_request_id: z.string().nullable(),
+  /**
+   * Claude Code's own cost for this request (USD), from the api_request event its telemetry exported
+   * with the same request-id (the upstream's, passed through); null when none arrived.
+   */
+  client_cost: z.number().nullable(),
+  /** Claude Code's cost and Tollgate's disagree by more than rounding (false when there is no client cost). */
+  client_cost_differs: z.boolean(),
   user_id: z.string().nullable(),
   team_id: z.string().nullable(),
   customer_id: z.string().nullable(),
@@ -502,6 +604,76 @@ export const sessionSummarySchema = z.object({
   cache_read_share: z.number(),
   cost: z.number(),
 });
+
+// ---- What the agent did: Claude Code's telemetry (OTLP) ------------------------------------------
+
+export const sessionEventsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  /** next_cursor from the previous page. */
+  cursor: z.string().optional(),
+  /** Only this event (`api_request`, `tool_result`, `tool_decision`, `user_prompt`, `api_error`) or metric. */
+  name: z.string().min(1).max(200).optional(),
+});
+
+/** One event (OTLP log record) or metric data point a signed-in Claude Code exported. */
+export const telemetryEventSchema = z.object({
+  id: z.number().int(),
+  /** When it happened, by the client's clock (when it arrived, if that is more than a week off). */
+  timestamp: z.string(),
+  created_at_ms: z.number().int(),
+  received_at: z.string(),
+  kind: z.enum(['event', 'metric']),
+  /** `api_request`, `api_error`, `tool_result`, `tool_decision`, `user_prompt`, or a metric's name. */
+  name: z.string(),
+  virtual_key_id: z.string(),
+  user_id: z.string().nullable(),
+  team_id: z.string().nullable(),
+  /** OTLP `session.id`: the x-claude-code-session-id its requests carry (LogEntry.session_id). */
+  session_id: z.string().nullable(),
+  prompt_id: z.string().nullable(),
+  /** The upstream request-id the client saw (LogEntry.upstream_request_id). */
+  request_id: z.string().nullable(),
+  model: z.string().nullable(),
+  tool_name: z.string().nullable(),
+  /** api_request: Claude Code's own cost estimate, USD. */
+  client_cost: z.number().nullable(),
+  /** A metric point's value: an increment, or a running total when temporality is cumulative. */
+  value: z.number().nullable(),
+  temporality: z.enum(['delta', 'cumulative']).nullable(),
+  /**
+   * What else the event says, strings clipped: tokens, duration_ms, success, decision, prompt_length…
+   * With content capture on for the key, also `command` and `file` (tools) and `prompt` (user_prompt)
+   * when the client sent them.
+   */
+  attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+});
+export type TelemetryEvent = z.infer<typeof telemetryEventSchema>;
+
+export const sessionEventsSchema = z.object({
+  session_id: z.string(),
+  /** Oldest first. */
+  events: z.array(telemetryEventSchema),
+  has_more: z.boolean(),
+  next_cursor: z.string().nullable(),
+  /** The whole session's telemetry, whatever page this is. */
+  summary: z.object({
+    events: z.number().int(),
+    first_at: z.string().nullable(),
+    last_at: z.string().nullable(),
+    api_requests: z.number().int(),
+    /** Sum of the api_request events' cost_usd, USD. */
+    client_cost: z.number(),
+    prompts: z.number().int(),
+    tool_results: z.number().int(),
+    tool_failures: z.number().int(),
+    lines_added: z.number(),
+    lines_removed: z.number(),
+    commits: z.number(),
+    pull_requests: z.number(),
+    active_time_seconds: z.number(),
+  }),
+});
+export type SessionEvents = z.infer<typeof sessionEventsSchema>;
 
 // ---- Dashboard statistics -----------------------------------------------------------------------
 
@@ -634,9 +806,14 @@ export const notificationSettingsSchema = z.object({
   key_refusals: z.boolean(),
   /** The upstream API failed several requests in a row. */
   upstream_failures: z.boolean(),
+  /** A teammate asked to sign in with Claude Code's /login and waits for the admin to approve or deny it. */
+  sign_ins: z.boolean(),
 });
 export type NotificationSettings = z.infer<typeof notificationSettingsSchema>;
 export const notificationSettingsUpdateSchema = notificationSettingsSchema.partial();
+
+/** The gateway status lists at most this many sign-ins waiting for the admin (the newest). */
+export const STATUS_PENDING_SIGN_INS_MAX = 20;
 
 export const gatewayStatusSchema = z.object({
   paused: z.boolean(),
@@ -679,6 +856,22 @@ export const gatewayStatusSchema = z.object({
     last_error: z.string().nullable(),
     last_error_at: z.string().nullable(),
   }),
+  /**
+   * Sign-ins a teammate entered on /device that wait for the admin and whose code has not expired,
+   * newest first, at most STATUS_PENDING_SIGN_INS_MAX of them. Name and email are as the teammate typed them.
+   */
+  pending_sign_ins: z
+    .array(
+      z.object({
+        id: z.string(),
+        name: z.string().nullable(),
+        email: z.string().nullable(),
+        user_code: z.string(),
+        created_at: z.string(),
+        expires_at: z.string(),
+      }),
+    )
+    .max(STATUS_PENDING_SIGN_INS_MAX),
 });
 export type GatewayStatus = z.infer<typeof gatewayStatusSchema>;
 

@@ -73,13 +73,31 @@ export function shellExports(endpoint: GatewayEndpoint, key: string): string {
   ].join('\n');
 }
 
-/** The user settings Claude Code needs to sign in to this gateway with /login. */
+/**
+ * What a signed-in Claude Code needs to export its telemetry (events and metrics: what the agent did)
+ * to the gateway, which keeps it beside the cost. Signed in to a gateway, Claude Code sends it to the
+ * gateway's /v1/logs and /v1/metrics whatever OTEL_EXPORTER_OTLP_ENDPOINT says.
+ */
+export const TELEMETRY_ENV = {
+  CLAUDE_CODE_ENABLE_TELEMETRY: '1',
+  OTEL_LOGS_EXPORTER: 'otlp',
+  OTEL_METRICS_EXPORTER: 'otlp',
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+} as const;
+
+/**
+ * The user settings Claude Code needs to sign in to this gateway with /login, and to send it its
+ * telemetry. They go in the user's own settings, whose `env` Claude Code applies without asking.
+ */
 export function loginSettings(endpoint: GatewayEndpoint, caCertificateFile: string | null): Record<string, unknown> {
   return {
     forceLoginMethod: 'gateway',
     forceLoginGatewayUrl: endpoint.baseUrl,
-    // Claude Code checks the certificate before it offers to trust (and pin) the gateway.
-    ...(endpoint.caCertificateUrl && caCertificateFile ? { env: { NODE_EXTRA_CA_CERTS: caCertificateFile } } : {}),
+    env: {
+      ...TELEMETRY_ENV,
+      // Claude Code checks the certificate before it offers to trust (and pin) the gateway.
+      ...(endpoint.caCertificateUrl && caCertificateFile ? { NODE_EXTRA_CA_CERTS: caCertificateFile } : {}),
+    },
   };
 }
 

@@ -1,8 +1,9 @@
 // Words and figures the tray and the notifications share: money as the dashboard shows it (the rule
-// itself lives in shared/format.ts, which the renderer uses too), percentages, budget owners and refusal
-// reasons in the user's language.
+// itself lives in shared/format.ts, which the renderer uses too), percentages, budget owners, refusal
+// reasons in the user's language, and who is asking to sign in.
 import { formatUsd } from '../../shared/format.js';
 import type { GatewayStatus } from '../../shared/schemas.js';
+import { clip } from '../gateway/clip.js';
 
 export { formatUsd };
 
@@ -67,4 +68,29 @@ const REASONS: Record<string, string> = {
 /** A refusal reason as the log names it (`budget_exhausted`), said for people. */
 export function refusalReasonText(reason: string): string {
   return REASONS[reason] ?? reason.replaceAll('_', ' ');
+}
+
+export type PendingSignIn = GatewayStatus['pending_sign_ins'][number];
+
+/** A person's name in a notification title or a menu line: at most this many characters. */
+const PERSON_MAX = 60;
+
+/**
+ * Text a teammate typed on /device (a name, an email), fit for one line of a notification or a menu:
+ * control characters and line breaks become spaces and formatting characters (bidirectional overrides,
+ * zero-width ones) are dropped, so nobody can forge a second line or make the text read backwards; runs
+ * of space become one; clipped to `max`. Empty when nothing printable is left.
+ */
+export function personText(text: string | null, max = PERSON_MAX): string {
+  if (text === null) return '';
+  const line = text
+    .replace(/\p{Cf}/gu, '')
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, ' ')
+    .trim();
+  return clip(line, max);
+}
+
+/** Who a waiting sign-in is for: the name they entered, else their email. */
+export function signInPerson(signIn: Pick<PendingSignIn, 'name' | 'email'>): string {
+  return personText(signIn.name) || personText(signIn.email) || 'Someone';
 }

@@ -6,10 +6,18 @@
 // A rule that is switched off still updates the memory as if it had spoken, so switching it back on
 // does not replay what happened while it was off. The store rule has no switch: a store that cannot
 // write refuses requests and holds rows in memory, which the user must hear about.
-import type { GatewayStatus, NotificationSettings } from '../../shared/schemas.js';
+import { STATUS_PENDING_SIGN_INS_MAX, type GatewayStatus, type NotificationSettings } from '../../shared/schemas.js';
 import type { KeyRefusals } from '../store/request-log.js';
-import { budgetTitle, formatBudgetFigures, refusalReasonText, type BudgetWarning } from './format.js';
-import { UPSTREAM_FAILING } from './tray-menu.js';
+import {
+  budgetTitle,
+  formatBudgetFigures,
+  personText,
+  refusalReasonText,
+  signInPerson,
+  type BudgetWarning,
+  type PendingSignIn,
+} from './format.js';
+import { UPSTREAM_FAILING, type DashboardLink } from './tray-menu.js';
 
 /** Refusals of one key within this window… */
 export const REFUSAL_WINDOW_MS = 10 * 60_000;
@@ -17,6 +25,10 @@ export const REFUSAL_WINDOW_MS = 10 * 60_000;
 export const REFUSAL_THRESHOLD = 5;
 /** …notify, and not again for that key within this long. */
 export const REFUSAL_QUIET_MS = 60 * 60_000;
+/** New sign-ins in one poll announced one by one; more than this are announced together. */
+export const SIGN_INS_ANNOUNCED_SINGLY = 3;
+/** Sign-in ids remembered at most, however many the status lists over time. */
+export const SIGN_IN_MEMORY_MAX = 1_000;
 
 export type NotificationKind =
   | 'budget_80'
@@ -25,7 +37,8 @@ export type NotificationKind =
   | 'upstream_failing'
   | 'upstream_recovered'
   | 'store_unwritable'
-  | 'store_recovered';
+  | 'store_recovered'
+  | 'sign_in_pending';
 
 export interface Notification {
   kind: NotificationKind;
@@ -33,10 +46,12 @@ export interface Notification {
   body: string;
   /** Identifies what the notification is about (one budget crossing, one outage…), for de-duplication. */
   key: string;
+  /** Where in the dashboard a click leads; without it a click opens the dashboard as it was. */
+  link?: DashboardLink;
 }
 
 export interface Observation {
-  status: Pick<GatewayStatus, 'budget_warnings' | 'upstream' | 'store'>;
+  status: Pick<GatewayStatus, 'budget_warnings' | 'upstream' | 'store' | 'pending_sign_ins'>;
   /** Refusals per key logged since the previous observation. */
   refusals: readonly Pick<KeyRefusals, 'virtual_key_id' | 'virtual_key_name' | 'count' | 'reasons'>[];
 }
@@ -64,10 +79,12 @@ export interface NotifierMemory {
   upstream_outage: boolean;
   /** True from the announcement that the store cannot write until it can again. */
   store_unwritable: boolean;
+  /** Sign-ins already announced, by id: when each one's code expires (epoch ms). */
+  sign_ins: Record<string, number>;
 }
 
 export function initialMemory(): NotifierMemory {
-  return { budgets: {}, keys: {}, upstream_outage: false, store_unwritable: false };
+  return { budgets: {}, keys: {}, upstream_outage: false, store_unwritable: false, sign_ins: {} };
 }
 
 export function evaluateNotifications(
@@ -80,18 +97,21 @@ export function evaluateNotifications(
   const keys = refusalRule(memory.keys, observation.refusals, now);
   const upstream = upstreamRule(memory.upstream_outage, observation.status.upstream, now);
   const store = storeRule(memory.store_unwritable, observation.status.store, now);
+  const signIns = signInRule(memory.sign_ins, observation.status.pending_sign_ins, now);
   return {
     notifications: [
       ...store.notifications,
       ...(settings.budget_thresholds ? budgets.notifications : []),
       ...(settings.key_refusals ? keys.notifications : []),
       ...(settings.upstream_failures ? upstream.notifications : []),
+      ...(settings.sign_ins ? signIns.notifications : []),
     ],
     memory: {
       budgets: budgets.memory,
       keys: keys.memory,
       upstream_outage: upstream.outage,
       store_unwritable: store.unwritable,
+      sign_ins: signIns.memory,
     },
   };
 }
@@ -248,6 +268,70 @@ function upstreamRule(
     };
   }
   return { notifications: [], outage };
+}
+
+// ---- a teammate asks to sign in --------------------------------------------------------------------
+
+/**
+ * Each sign-in the status lists as pending is announced once, by id, the first time it is seen; up to
+ * SIGN_INS_ANNOUNCED_SINGLY new ones in a poll each get their own notification, more get one together
+ * (a burst must not bury the desktop). Pending sign-ins waiting when the notifier starts are announced:
+ * someone is waiting for the admin now. An id the status no longer lists is forgotten (approved, denied
+ * or expired: a sign-in never becomes pending again), except while the status's list is full, when an
+ * id may only have dropped off its end: it is then kept until its code expires.
+ */
+function signInRule(
+  memory: Record<string, number>,
+  pending: readonly PendingSignIn[],
+  now: number,
+): { notifications: Notification[]; memory: Record<string, number> } {
+  const next: Record<string, number> = {};
+  const fresh: PendingSignIn[] = [];
+  for (const signIn of pending) {
+    if (!Object.hasOwn(memory, signIn.id)) fresh.push(signIn);
+    next[signIn.id] = Date.parse(signIn.expires_at);
+  }
+  if (pending.length >= STATUS_PENDING_SIGN_INS_MAX) {
+    const kept = Object.entries(memory)
+      .filter(([id, expiresAt]) => !Object.hasOwn(next, id) && expiresAt > now)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, Math.max(0, SIGN_IN_MEMORY_MAX - pending.length));
+    for (const [id, expiresAt] of kept) next[id] = expiresAt;
+  }
+  // The status lists the newest first; announce in the order they asked.
+  fresh.reverse();
+  const notifications =
+    fresh.length > SIGN_INS_ANNOUNCED_SINGLY ? [signInsTogether(fresh, now)] : fresh.map(signInNotification);
+  return { notifications, memory: next };
+}
+
+const DECIDE = 'approve or deny in Sign-ins';
+
+/** `Priya Raman wants to use Claude Code through Tollgate` / `priya@example.com · code WDJB-MJHT · approve or deny in Sign-ins`. */
+function signInNotification(signIn: PendingSignIn): Notification {
+  const who = signInPerson(signIn);
+  const email = personText(signIn.email, 100);
+  return {
+    kind: 'sign_in_pending',
+    title: `${who} wants to use Claude Code through Tollgate`,
+    body: [email && email !== who ? email : null, `code ${signIn.user_code}`, DECIDE].filter(Boolean).join(' · '),
+    key: `sign_in:${signIn.id}`,
+    // The Sign-ins page opens this one's approval panel.
+    link: { page: 'sign-ins', params: { approve: signIn.id } },
+  };
+}
+
+/** `4 teammates want to use Claude Code through Tollgate` / `Priya Raman, Sam Lee, Ana and 1 more · approve or deny in Sign-ins`. */
+function signInsTogether(fresh: readonly PendingSignIn[], now: number): Notification {
+  const named = fresh.slice(0, SIGN_INS_ANNOUNCED_SINGLY).map(signInPerson);
+  const more = fresh.length - named.length;
+  return {
+    kind: 'sign_in_pending',
+    title: `${fresh.length} teammates want to use Claude Code through Tollgate`,
+    body: `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''} · ${DECIDE}`,
+    key: `sign_ins:${now}`,
+    link: { page: 'sign-ins' },
+  };
 }
 
 // ---- the store cannot write ------------------------------------------------------------------------

@@ -8,11 +8,29 @@
 //   paused  the admin paused the gateway: a choice they made, so below the two surprises;
 //   lan     shared on the LAN (listening): teammates depend on this machine staying up;
 //   running all is well.
-import type { GatewayStatus } from '../../shared/schemas.js';
-import { budgetLine, formatPercent, formatUsd, budgetOwner } from './format.js';
+// Sign-ins waiting for the admin do not change the icon (their notification says so); the menu lists
+// them as one entry that opens the dashboard's Sign-ins page.
+import { STATUS_PENDING_SIGN_INS_MAX, type GatewayStatus } from '../../shared/schemas.js';
+import { budgetLine, formatPercent, formatUsd, budgetOwner, signInPerson } from './format.js';
 
 /** Consecutive upstream failures from which the upstream counts as failing (icon, menu, notification). */
 export const UPSTREAM_FAILING = 3;
+
+/** A dashboard page a tray entry or a notification click opens, as the dashboard's hash router names it. */
+export type DashboardPage = 'sign-ins';
+
+/** Where in the dashboard a tray entry or a notification click leads: a page, and what its query asks. */
+export interface DashboardLink {
+  page: DashboardPage;
+  /** `{ approve: 'si_…' }`: the Sign-ins page opens that sign-in's approval panel. */
+  params?: Readonly<Record<string, string>>;
+}
+
+/** The link as the dashboard's hash router reads it: `#/sign-ins`, `#/sign-ins?approve=si_…`. */
+export function dashboardHash(link: DashboardLink): string {
+  const query = new URLSearchParams(link.params).toString();
+  return `#/${link.page}${query ? `?${query}` : ''}`;
+}
 
 /** Windows cuts tray tooltips at 127 characters. */
 const TOOLTIP_MAX = 127;
@@ -31,6 +49,7 @@ export type TrayMenuItem =
   | { type: 'separator' }
   | { type: 'action'; label: string; action: 'open-dashboard' | 'pause' | 'resume' | 'quit' }
   | { type: 'action'; label: string; action: 'copy-lan-url'; url: string }
+  | { type: 'action'; label: string; action: 'open-page'; link: DashboardLink }
   | { type: 'checkbox'; label: string; action: 'toggle-lan' | 'toggle-start-at-login'; checked: boolean };
 
 /** Every action id a menu item can carry: the switches are checkboxes only, the rest plain entries. */
@@ -130,8 +149,8 @@ function todayItems(status: GatewayStatus): TrayMenuItem[] {
   ];
 }
 
-/** A store that cannot write, upstream trouble and full budgets, each a line above the dashboard entry;
- *  nothing when all is well. */
+/** A store that cannot write, upstream trouble and full budgets, each a line above the dashboard entry,
+ *  then the sign-ins waiting for the admin as an entry that opens the Sign-ins page; nothing when all is well. */
 function attentionItems(status: GatewayStatus): TrayMenuItem[] {
   const items: TrayMenuItem[] = [];
   const { store, upstream } = status;
@@ -152,7 +171,20 @@ function attentionItems(status: GatewayStatus): TrayMenuItem[] {
     });
   }
   for (const warning of status.budget_warnings) items.push({ type: 'label', label: budgetLine(warning) });
+  const signIns = signInsItem(status.pending_sign_ins);
+  if (signIns) items.push(signIns);
   return items;
+}
+
+/** `1 sign-in waiting: Priya Raman`, `3 sign-ins waiting`; the status lists the newest few only, so a full list is `20+`. */
+function signInsItem(pending: GatewayStatus['pending_sign_ins']): TrayMenuItem | null {
+  const [only] = pending;
+  if (!only) return null;
+  const label =
+    pending.length === 1
+      ? `1 sign-in waiting: ${signInPerson(only)}`
+      : `${pending.length}${pending.length >= STATUS_PENDING_SIGN_INS_MAX ? '+' : ''} sign-ins waiting`;
+  return { type: 'action', label, action: 'open-page', link: { page: 'sign-ins' } };
 }
 
 function lanItems(status: GatewayStatus): TrayMenuItem[] {

@@ -16,6 +16,8 @@ import { asGatewayError, badRequest, GatewayError, notFound, sendError } from '.
 import { dashboardHandlers } from './admin-dashboard.js';
 import { parseModelId } from '../pricing/model-id.js';
 import { signInHandlers } from './admin-sign-ins.js';
+import { telemetryHandlers } from './admin-telemetry.js';
+import { managedSettingsHandlers } from './admin-managed-settings.js';
 import { governanceHandlers } from './admin-governance.js';
 import { desktopHandlers } from './admin-desktop.js';
 import { readBody } from './proxy.js';
@@ -48,6 +50,8 @@ export function adminHandlers(ctx: GatewayContext): Handlers {
   return {
     ...governance,
     ...signInHandlers(ctx, governance),
+    ...telemetryHandlers(ctx),
+    ...managedSettingsHandlers(ctx),
     ...dashboardHandlers(ctx),
     ...desktopHandlers(ctx),
 

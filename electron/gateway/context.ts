@@ -14,6 +14,8 @@ import type { OrganisationStore } from '../store/organisation.js';
 import type { LanSharing } from '../lan/sharing.js';
 import type { FailedKeyAttempts } from '../lan/throttle.js';
 import type { SignInStore } from '../store/sign-ins.js';
+import type { ManagedSettingsStore } from '../store/managed-settings.js';
+import type { TelemetryStore } from '../store/telemetry.js';
 import type { FailedSignIns } from './failed-sign-ins.js';
 import type { SignInLimits } from './sign-in.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -51,6 +53,10 @@ export interface GatewayContext {
   signIns: SignInStore;
   /** How often an address may start sign-ins and enter wrong codes on /device. */
   signInLimits: SignInLimits;
+  /** Claude Code managed settings the admin edits (global, team, user, key layers), served on /managed/settings. */
+  managedSettings: ManagedSettingsStore;
+  /** What the agent did: the OTLP events and metrics signed-in Claude Codes export (POST /v1/logs, /v1/metrics). */
+  telemetry: TelemetryStore;
   /** The loopback gateway's URL, once it listens. */
   localUrl: () => string;
   /** Failed admin sign-ins, summed per address before they reach the audit trail. */

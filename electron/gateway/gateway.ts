@@ -39,6 +39,8 @@ import { AuditLog, auditArchiveDir } from '../store/audit.js';
 import { FailedSignIns } from './failed-sign-ins.js';
 import { newSignInLimits } from './sign-in.js';
 import { SignInStore, type SignInLifetimes } from '../store/sign-ins.js';
+import { ManagedSettingsStore } from '../store/managed-settings.js';
+import { TelemetryStore } from '../store/telemetry.js';
 import { BudgetStore } from '../store/budgets.js';
 import { OrganisationStore } from '../store/organisation.js';
 import type { GatewayStatus, LanSettings, LanStatus } from '../../shared/schemas.js';
@@ -249,6 +251,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     lan,
     signIns: new SignInStore(db, options.signInLifetimes),
     signInLimits: newSignInLimits(),
+    managedSettings: new ManagedSettingsStore(db),
+    telemetry: new TelemetryStore(db),
     localUrl: () => localUrl,
     failedSignIns: new FailedSignIns((entry, at) => audit.record(entry, at), clock),
     keyFailures: new FailedKeyAttempts(),
@@ -266,6 +270,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     try {
       const pruned = requestLog.prune(settings.config.retention_days, clock());
       if (pruned.rows) logger.info(`retention: removed ${pruned.rows} log rows and ${pruned.blobs} content blobs`);
+      const events = context.telemetry.prune(settings.config.retention_days, clock());
+      if (events) logger.info(`retention: removed ${events} telemetry events`);
       const audit = context.audit.archiveOlderThan(
         settings.config.audit_retention_days,
         clock(),

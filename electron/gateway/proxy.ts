@@ -121,6 +121,8 @@ interface Attempt {
   signedIn: boolean;
   /** The usage-limit headers of a successful answer to a signed-in client. */
   usageHeaders: Record<string, string>;
+  /** On GET /v1/models with a key: which listed models the key may use (the rest are left out). */
+  allowsModel: ((model: string) => boolean) | null;
 }
 
 /** How the answer ends once its row is on disk: the held-back end of a relayed answer, or a refusal. */
@@ -163,6 +165,7 @@ export async function handleInference(
     traced: false,
     signedIn: false,
     usageHeaders: {},
+    allowsModel: null,
   };
   // The upstream call stops when the client leaves, or when a shutdown's grace period runs out.
   const clientGone = new AbortController();
@@ -237,13 +240,17 @@ async function serve(
       });
       if (attempt.signedIn && route.endpoint === 'messages')
         attempt.usageHeaders = usageHeaders(ctx, key, attribution, attempt.createdAt);
+      if (route.endpoint === 'models')
+        attempt.allowsModel = (model) => ctx.ledger.decideModel(key, attribution, model).allowed;
     }
     if (route.endpoint === 'messages') await traceAdmission(ctx, route, req, attempt);
     // A policy that remapped the model or removed tools forwards its edited body; otherwise the client's bytes.
     const edited = attempt.admission?.body;
     const outgoing = edited ? Buffer.from(JSON.stringify(edited)) : attempt.body;
     const upstream = await forward(ctx, route, req, outgoing, attempt.oauth, upstreamSignal);
-    ending = await relay(ctx, upstream, res, attempt, clientGone);
+    ending = attempt.allowsModel
+      ? await relayModelList(upstream, res, attempt, attempt.allowsModel)
+      : await relay(ctx, upstream, res, attempt, clientGone);
   } catch (error) {
     ending = refuseOrFail(ctx, req, res, attempt, error, clientGone.aborted);
     noteKeyFailure(ctx, listener, req, error);
@@ -641,6 +648,56 @@ async function relay(
   return ending;
 }
 
+/** A model list is a few kilobytes; more than this is not one. */
+const MODEL_LIST_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * The upstream's model list as a key sees it: only the models its policy lets it use (Claude Code's
+ * model discovery offers exactly these), and a model it may not use is not found.
+ */
+async function relayModelList(
+  upstream: Dispatcher.ResponseData,
+  res: ServerResponse,
+  attempt: Attempt,
+  allows: (model: string) => boolean,
+): Promise<Ending> {
+  attempt.statusCode = upstream.statusCode;
+  attempt.upstreamRequestId = headerValue(upstream.headers, 'request-id');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+    attempt.firstByteAt ??= performance.now();
+    size += chunk.length;
+    if (size > MODEL_LIST_LIMIT)
+      throw new GatewayError(502, 'api_error', 'The Anthropic API sent a model list too large to be one.');
+    chunks.push(chunk);
+  }
+  attempt.responseBytes = size;
+  let body = Buffer.concat(chunks);
+  const parsed = upstream.statusCode === 200 ? jsonOrUndefined(body) : undefined;
+  if (isRecord(parsed) && Array.isArray(parsed.data)) {
+    const data = parsed.data.filter((entry) => isRecord(entry) && typeof entry.id === 'string' && allows(entry.id));
+    body = Buffer.from(JSON.stringify({ ...parsed, data }));
+  } else if (isRecord(parsed) && typeof parsed.id === 'string' && !allows(parsed.id)) {
+    attempt.statusCode = 404;
+    body = Buffer.from(
+      errorBody('not_found_error', `Model "${parsed.id}" is not available with this Tollgate key.`, attempt.requestId),
+    );
+  }
+  summariseJson(attempt, body);
+  const headers = { ...responseHeaders(upstream, attempt), 'content-length': String(body.length) };
+  res.writeHead(attempt.statusCode, headers);
+  return () => res.end(body);
+}
+
+function jsonOrUndefined(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 const RESTARTING_MESSAGE =
   'Tollgate is restarting and cut this response off. Retry the request in a moment; what it used so far is booked.';
 
@@ -677,12 +734,7 @@ function summariseStream(attempt: Attempt, tap: SseTap): void {
 }
 
 function summariseJson(attempt: Attempt, body: Buffer): void {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8')) as unknown;
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = jsonOrUndefined(body);
   if (attempt.statusCode >= 400) {
     attempt.status = 'error';
     const error = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : null;
@@ -797,6 +849,8 @@ function toLogRecord(
       .slice(0, REMOVED_TOOLS_LISTED)
       .map((name) => clip(name, CLIENT_TEXT_LIMITS.toolName)),
     session_id: attempt.sessionId,
+    agent_id: clip(headerValue(req.headers, 'x-claude-code-agent-id'), CLIENT_TEXT_LIMITS.sessionId),
+    parent_agent_id: clip(headerValue(req.headers, 'x-claude-code-parent-agent-id'), CLIENT_TEXT_LIMITS.sessionId),
     client: clip(headerValue(req.headers, 'user-agent'), CLIENT_TEXT_LIMITS.userAgent),
     method: req.method ?? 'GET',
     path: clip(req.url ?? '', CLIENT_TEXT_LIMITS.path),

@@ -31,6 +31,7 @@ import type { Logger } from './logger.js';
 import { handleInference, type Endpoint, type InferenceRoute } from './proxy.js';
 import { defaultDashboardDir, isDashboardPath, serveDashboard } from './static.js';
 import { handleOAuthUsage, OAUTH_USAGE_PATH } from './usage-limits.js';
+import { handleTelemetry, telemetrySignal } from './telemetry.js';
 import { handleUsage } from './usage.js';
 import { serveUsagePage, USAGE_PAGE_PATH } from './usage-page.js';
 import { describeHost, hostAllowed, LOOPBACK_HOSTS, allowedHostSet } from '../lan/host-check.js';
@@ -152,7 +153,9 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
     const lan = listener.role === 'lan';
     const unprefixed = pathname.startsWith(`${ANTHROPIC_PREFIX}/`) ? pathname.slice(ANTHROPIC_PREFIX.length) : pathname;
     const usage = unprefixed === '/v1/tollgate/usage' && (method === 'GET' || method === 'HEAD');
-    const proxied = usage ? null : inferenceRoute(method, pathname, url.search);
+    // OTLP exports (/v1/logs, /v1/metrics, /v1/traces) are not inference: never refused as an unserved /v1 path.
+    const telemetry = telemetrySignal(unprefixed);
+    const proxied = usage || telemetry ? null : inferenceRoute(method, pathname, url.search);
     const adminSide = pathname === '/metrics' || pathname.startsWith('/api/') || isDashboardPath(pathname);
 
     // A throttled address first: whatever it asks for, wrong paths and methods included, it is refused.
@@ -185,6 +188,7 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
     }
 
     if (usage) return handleUsage(ctx, req, res, listener);
+    if (telemetry) return handleTelemetry(ctx, telemetry, req, res, listener);
     if (signIn) return handleSignIn(ctx, governance, req, res, url, unprefixed);
     if (unprefixed === MANAGED_SETTINGS_PATH && (method === 'GET' || method === 'HEAD'))
       return handleManagedSettings(ctx, req, res);

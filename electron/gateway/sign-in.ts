@@ -18,6 +18,7 @@ import { clip } from './clip.js';
 import type { GatewayContext } from './context.js';
 import { GatewayError, sendError } from './errors.js';
 import { identifyCredential, presentedKey, readBody, signInEnded } from './proxy.js';
+import { serveManagedSettings } from './managed-settings.js';
 import { ACCESS_TOKEN_PREFIX } from '../store/sign-ins.js';
 
 export const DEVICE_PAGE_PATH = '/device';
@@ -280,8 +281,10 @@ export const MANAGED_SETTINGS_PATH = '/managed/settings';
 
 /**
  * GET /managed/settings: the first thing a signed-in Claude Code asks for, so an ended sign-in is
- * refused here with the protocol's 401 (the client then asks the developer to /login). No managed
- * policy is served yet: 404 is the protocol's "no policy", and the client carries on.
+ * refused here with the protocol's 401 (the client then asks the developer to /login). A live one gets
+ * the managed settings its key's layers and policy make (electron/gateway/managed-settings.ts): 200 with
+ * `{uuid, checksum, settings}` and the checksum as ETag, 304 on an If-None-Match naming it, or 404, the
+ * protocol's "no policy", when none applies and the client carries on.
  */
 export function handleManagedSettings(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
   const presented = presentedKey(req.headers);
@@ -300,7 +303,7 @@ export function handleManagedSettings(ctx: GatewayContext, req: IncomingMessage,
       ),
     );
   }
-  sendError(res, new GatewayError(404, 'not_found_error', 'No managed settings apply to this sign-in.'));
+  serveManagedSettings(ctx, req, res, key);
 }
 
 // ---- the verification page ----------------------------------------------------------------------

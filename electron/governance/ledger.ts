@@ -13,7 +13,7 @@ import type { OrganisationStore, OrgEntity } from '../store/organisation.js';
 import { iso } from '../store/time.js';
 import type { KeyRecord, ProviderConfig } from '../store/virtual-keys.js';
 import { durationMsUpperBound, parseResetDuration, periodAt } from './periods.js';
-import { applyToolPolicy, decideModel, remapModel } from './policy.js';
+import { applyToolPolicy, decideModel, remapModel, type ModelDecision } from './policy.js';
 import { SlidingWindow } from './rate-window.js';
 import { admitBudget, worstCaseMicros } from './reservation.js';
 import type { BudgetRule, OwnerType, RateLimitRule } from './types.js';
@@ -149,23 +149,7 @@ export class GovernanceLedger {
     let model = request.model;
     if (model !== null) {
       model = remapModel(model, key.policy.model_remap) ?? model;
-      const decision = decideModel(model, [
-        {
-          label: `virtual key "${key.name}"`,
-          policy: { allowed: key.policy.allowed_models, denied: key.policy.denied_models },
-        },
-        ...(attribution.providerConfig
-          ? [
-              {
-                label: `the ${attribution.providerConfig.provider} provider config of key "${key.name}"`,
-                policy: {
-                  allowed: attribution.providerConfig.allowedModels,
-                  denied: attribution.providerConfig.deniedModels,
-                },
-              },
-            ]
-          : []),
-      ]);
+      const decision = this.decideModel(key, attribution, model);
       if (!decision.allowed) throw new GatewayError(400, 'invalid_request_error', decision.reason, {}, 'model_denied');
     }
 
@@ -326,6 +310,27 @@ export class GovernanceLedger {
       token_reset_duration: rule.tokenResetDuration,
       token_current_usage: this.tokenWindow(rule)?.total(at) ?? 0,
     };
+  }
+
+  /** Whether a key may use a model: its own allow and deny lists, then its provider config's. */
+  decideModel(key: KeyRecord, attribution: Attribution, model: string): ModelDecision {
+    return decideModel(model, [
+      {
+        label: `virtual key "${key.name}"`,
+        policy: { allowed: key.policy.allowed_models, denied: key.policy.denied_models },
+      },
+      ...(attribution.providerConfig
+        ? [
+            {
+              label: `the ${attribution.providerConfig.provider} provider config of key "${key.name}"`,
+              policy: {
+                allowed: attribution.providerConfig.allowedModels,
+                denied: attribution.providerConfig.deniedModels,
+              },
+            },
+          ]
+        : []),
+    ]);
   }
 
   /**

@@ -9,6 +9,7 @@ import { STARTED_AT_LOGIN_FLAG, xdgAutostart, type LoginItem } from '../desktop/
 import type { GatewayControls } from '../desktop/controls.js';
 import type { StatusFeed } from '../desktop/status-feed.js';
 import { trayMenu, type TrayIcon, type TrayMenuItem, type TrayMenuModel } from '../desktop/tray-menu.js';
+import { openDashboardPage } from './window.js';
 
 export interface TrayOptions {
   gateway: GatewayControls;
@@ -110,6 +111,10 @@ export function setupTray(options: TrayOptions): TrayHandle {
           }
           case 'open-dashboard':
             return { label, click: () => options.openDashboard() };
+          case 'open-page': {
+            const { link } = item;
+            return { label, click: () => void (openDashboardPage(link) || options.openDashboard()) };
+          }
           case 'pause':
             return { label, click: () => act(() => void gateway.setPaused(true)) };
           case 'resume':

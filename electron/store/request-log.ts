@@ -23,6 +23,9 @@ export interface LogRecord {
   team_id: string | null;
   customer_id: string | null;
   session_id: string | null;
+  /** The Claude Code agent that sent the request, and the one that started it (subagents); absent in older held-over records. */
+  agent_id?: string | null;
+  parent_agent_id?: string | null;
   client: string | null;
   method: string;
   path: string;
@@ -115,6 +118,8 @@ interface LogRow {
   team_id: string | null;
   customer_id: string | null;
   session_id: string | null;
+  agent_id: string | null;
+  parent_agent_id: string | null;
   client: string | null;
   method: string;
   path: string;
@@ -152,6 +157,7 @@ interface LogRow {
   price_source: 'builtin' | 'override' | null;
   price_effective_from: number | null;
   has_content: number;
+  client_cost_micros: number | null;
 }
 
 interface PeriodTotalsRow {
@@ -247,9 +253,14 @@ export const REFUSALS_AFTER_SQL = `
   GROUP BY virtual_key_id, reason
   ORDER BY count DESC, reason`;
 
+// client_cost_micros: Claude Code's own cost for the request, from the api_request event its telemetry
+// sent with the request-id it saw, from the same key (telemetry_events_by_request; electron/store/telemetry.ts).
 const SELECT_ENTRY = `
   SELECT l.*, p.model AS price_model, p.source AS price_source, p.effective_from AS price_effective_from,
-         EXISTS (SELECT 1 FROM request_content c WHERE c.log_id = l.id) AS has_content
+         EXISTS (SELECT 1 FROM request_content c WHERE c.log_id = l.id) AS has_content,
+         (SELECT e.cost_micros FROM telemetry_events e
+          WHERE e.request_id = l.upstream_request_id AND e.virtual_key_id = l.virtual_key_id AND e.name = 'api_request'
+          ORDER BY e.id DESC LIMIT 1) AS client_cost_micros
   FROM request_logs l LEFT JOIN prices p ON p.id = l.price_id`;
 
 export class RequestLog {
@@ -319,13 +330,13 @@ export class RequestLog {
          cache_creation_tokens, cache_creation_5m_tokens, cache_creation_1h_tokens, cache_read_tokens, cost_micros,
          cost_estimated, price_id, latency_ms, ttfb_ms, stop_reason, tool_names, request_bytes, response_bytes, upstream_request_id,
          user_id, team_id, customer_id, refusal_reason, requested_model, removed_tools, usage_by_model,
-         web_search_requests, web_fetch_requests)
+         web_search_requests, web_fetch_requests, agent_id, parent_agent_id)
        VALUES (@request_id, @created_at, @virtual_key_id, @virtual_key_name, @session_id, @client, @method, @path,
          @endpoint, @model, @provider, @status, @status_code, @error_type, @error_message, @stream, @input_tokens, @output_tokens,
          @cache_creation_tokens, @cache_creation_5m_tokens, @cache_creation_1h_tokens, @cache_read_tokens, @cost_micros,
          @cost_estimated, @price_id, @latency_ms, @ttfb_ms, @stop_reason, @tool_names, @request_bytes, @response_bytes, @upstream_request_id,
          @user_id, @team_id, @customer_id, @refusal_reason, @requested_model, @removed_tools, @usage_by_model,
-         @web_search_requests, @web_fetch_requests)`,
+         @web_search_requests, @web_fetch_requests, @agent_id, @parent_agent_id)`,
     );
     this.touchKey = db.prepare('UPDATE virtual_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?');
     this.byId = db.prepare<[number], LogRow>(`${SELECT_ENTRY} WHERE l.id = ?`);
@@ -968,6 +979,8 @@ function toRow(record: LogRecord): Record<string, string | number | null> {
     usage_by_model: record.usage_by_model.length ? JSON.stringify(record.usage_by_model) : null,
     web_search_requests: usage.web_search_requests ?? 0,
     web_fetch_requests: usage.web_fetch_requests ?? 0,
+    agent_id: record.agent_id ?? null,
+    parent_agent_id: record.parent_agent_id ?? null,
   };
 }
 
@@ -980,6 +993,8 @@ function toEntry(row: LogRow): LogEntry {
     virtual_key_id: row.virtual_key_id,
     virtual_key_name: row.virtual_key_name,
     session_id: row.session_id,
+    agent_id: row.agent_id,
+    parent_agent_id: row.parent_agent_id,
     client: row.client,
     method: row.method,
     path: row.path,
@@ -1022,6 +1037,8 @@ function toEntry(row: LogRow): LogEntry {
     request_bytes: row.request_bytes,
     response_bytes: row.response_bytes,
     upstream_request_id: row.upstream_request_id,
+    client_cost: row.client_cost_micros === null ? null : microsToUsd(row.client_cost_micros),
+    client_cost_differs: row.client_cost_micros !== null && costsDiffer(row.client_cost_micros, row.cost_micros),
     user_id: row.user_id,
     team_id: row.team_id,
     customer_id: row.customer_id,
@@ -1030,6 +1047,15 @@ function toEntry(row: LogRow): LogEntry {
     removed_tools: row.removed_tools ? (JSON.parse(row.removed_tools) as string[]) : [],
     has_content: row.has_content === 1,
   };
+}
+
+/**
+ * Whether Claude Code's cost and Tollgate's disagree beyond rounding: each is rounded to the micro-dollar
+ * (Claude Code reports float dollars), so two micro-dollars apart, or a ten-thousandth of the larger, is
+ * still the same price.
+ */
+export function costsDiffer(clientMicros: number, tollgateMicros: number): boolean {
+  return Math.abs(clientMicros - tollgateMicros) > Math.max(2, Math.max(clientMicros, tollgateMicros) / 10_000);
 }
 
 function isSearchSyntaxError(error: unknown): boolean {

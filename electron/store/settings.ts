@@ -24,6 +24,7 @@ export const DEFAULT_NOTIFICATIONS: NotificationSettings = {
   budget_thresholds: true,
   key_refusals: true,
   upstream_failures: true,
+  sign_ins: true,
 };
 
 /** Sharing is off until the admin turns it on; when on, TLS unless the admin says otherwise. */

@@ -15,12 +15,15 @@ import OrganisationPage from './pages/organisation/index';
 import OverviewPage from './pages/overview/index';
 import ProvidersPage from './pages/providers/index';
 import SettingsPage from './pages/settings/index';
+import SignInsPage, { PendingSignInsCount } from './pages/sign-ins/index';
 import { onboardingSelectors, useOnboarding } from './stores/onboarding';
 import { useSession } from './stores/session';
 
 export const PAGES: readonly PageEntry[] = [
   { id: 'overview', label: 'Overview', component: OverviewPage },
   { id: 'keys', label: 'Keys', component: KeysPage },
+  // #/sign-ins: the tray and the sign-in notifications open this page.
+  { id: 'sign-ins', label: 'Sign-ins', component: SignInsPage, badge: PendingSignInsCount },
   { id: 'organisation', label: 'Organisation', component: OrganisationPage },
   { id: 'models', label: 'Models & pricing', component: ModelsPage },
   { id: 'providers', label: 'Providers', component: ProvidersPage },

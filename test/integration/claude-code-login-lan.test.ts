@@ -4,14 +4,14 @@
 // real CLI in a terminal: it verifies the certificate, asks to trust the gateway showing the leaf's
 // fingerprint, pins it, and signs in once the admin approves.
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteResponse } from '../../shared/contract.js';
 import type { LogEntry, SignInView } from '../../shared/schemas.js';
 import { loginShellLines } from '../../shared/snippets.js';
-import { CLAUDE, claudeCodeProcessEnv } from '../support/claude-code.js';
+import { CLAUDE, claudeCodeProcessEnv, prepareClaudeHome } from '../support/claude-code.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createTeammateHost, netnsUnavailable, type TeammateHost } from '../support/netns.js';
 import { stopAllProcesses } from '../support/processes.js';
@@ -45,16 +45,7 @@ describe.skipIf(unavailable !== null)('Claude Code /login over the LAN with TLS'
     if (!url) throw new Error(`not listening on the LAN: ${JSON.stringify(gw.gateway.lan.status())}`);
     lanUrl = url;
     home = mkdtempSync(join(tmpdir(), 'tollgate-lan-login-'));
-    work = join(home, 'work');
-    mkdirSync(join(home, '.claude'), { recursive: true });
-    mkdirSync(work);
-    writeFileSync(
-      join(home, '.claude.json'),
-      JSON.stringify({
-        hasCompletedOnboarding: true,
-        projects: { [work]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
-      }),
-    );
+    work = prepareClaudeHome(home);
   });
 
   afterAll(async () => {

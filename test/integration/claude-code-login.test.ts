@@ -8,16 +8,17 @@
 // settings: "Cloud gateway · Gateway: <url> · Enter to connect", then "Trust gateway <host>?" (default
 // No, also for http on loopback), then the code and the verification URI, then "Signed in to Cloud
 // gateway as <email>" to confirm (default No), then "Connected to Cloud gateway".
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RouteResponse } from '../../shared/contract.js';
-import type { LogEntry, SignInView } from '../../shared/schemas.js';
+import type { LogEntry, ManagedSettingsDocument, SignInView } from '../../shared/schemas.js';
 import { loginShellLines } from '../../shared/snippets.js';
-import { CLAUDE, claudeCodeProcessEnv } from '../support/claude-code.js';
+import { CLAUDE, claudeCodeProcessEnv, prepareClaudeHome, storeGatewayCredential } from '../support/claude-code.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { signInAs } from '../support/sign-in.js';
+import { signInAs, type SignedIn } from '../support/sign-in.js';
 import { runProcess, stopAllProcesses } from '../support/processes.js';
 import { openTerminal, TMUX_AVAILABLE, type Terminal } from '../support/tmux.js';
 
@@ -44,17 +45,7 @@ beforeEach(async () => {
     },
   });
   home = mkdtempSync(join(tmpdir(), 'tollgate-claude-login-'));
-  work = join(home, 'work');
-  mkdirSync(join(home, '.claude'), { recursive: true });
-  mkdirSync(work);
-  // Onboarding done and the folder trusted, so the CLI opens straight at its prompt.
-  writeFileSync(
-    join(home, '.claude.json'),
-    JSON.stringify({
-      hasCompletedOnboarding: true,
-      projects: { [work]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
-    }),
-  );
+  work = prepareClaudeHome(home);
   // The teammate's own settings, which the snippet must keep.
   writeFileSync(
     join(home, '.claude', 'settings.json'),
@@ -72,7 +63,13 @@ async function runLoginSnippet(): Promise<void> {
   expect(snippet).toMatchObject({ code: 0 });
   expect(JSON.parse(readFileSync(join(home, '.claude', 'settings.json'), 'utf8'))).toEqual({
     includeCoAuthoredBy: false,
-    env: { FOO: '1' },
+    env: {
+      FOO: '1',
+      CLAUDE_CODE_ENABLE_TELEMETRY: '1',
+      OTEL_LOGS_EXPORTER: 'otlp',
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    },
     forceLoginMethod: 'gateway',
     forceLoginGatewayUrl: gw.url,
   });
@@ -90,6 +87,28 @@ const env = (): NodeJS.ProcessEnv => claudeCodeProcessEnv(home, { TERM: 'xterm-2
 
 async function logRows(): Promise<LogEntry[]> {
   return (await gw.admin<{ logs: LogEntry[] }>('GET', '/api/logs?limit=100')).body.logs;
+}
+
+/** Leaves the CLI's credential store as /login does: the gateway trusted and the signed-in tokens. */
+function storeCredential(signedIn: SignedIn): void {
+  storeGatewayCredential(home, gw.url, signedIn);
+}
+
+/** What the gateway answered on /managed/settings, with the If-None-Match the client sent. */
+interface SettingsPoll {
+  ifNoneMatch: string | undefined;
+  status: number;
+}
+
+/** Records every /managed/settings request the gateway answers, from now on. */
+function recordSettingsPolls(): SettingsPoll[] {
+  const polls: SettingsPoll[] = [];
+  gw.gateway.server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!req.url?.startsWith('/managed/settings')) return;
+    const ifNoneMatch = req.headers['if-none-match'];
+    res.once('finish', () => polls.push({ ifNoneMatch, status: res.statusCode }));
+  });
+  return polls;
 }
 
 describe.skipIf(!TMUX_AVAILABLE)('Claude Code /login against Tollgate', () => {
@@ -185,22 +204,7 @@ describe.skipIf(!TMUX_AVAILABLE)('Claude Code /login against Tollgate', () => {
         key: { budget: { max_limit: 1, reset_duration: '1M', calendar_aligned: true, time_zone: 'UTC' } },
       },
     );
-    writeFileSync(
-      join(home, '.claude', '.credentials.json'),
-      JSON.stringify({
-        gatewayTrust: { '127.0.0.1': 'http-loopback' },
-        enterpriseGateway: {
-          url: gw.url,
-          jwt: priya.accessToken,
-          expiresAt: Date.now() + 3_600_000,
-          tokenEndpoint: `${gw.url}/oauth/token`,
-          revocationEndpoint: `${gw.url}/oauth/revoke`,
-          idpRefreshToken: priya.refreshToken,
-          email: 'priya@example.com',
-          vouchedAtLogin: false,
-        },
-      }),
-    );
+    storeCredential(priya);
     await runLoginSnippet();
     // $0.80 of the $1.00 spent before the session starts.
     for (const usage of [
@@ -238,5 +242,75 @@ describe.skipIf(!TMUX_AVAILABLE)('Claude Code /login against Tollgate', () => {
     expect(
       gw.upstream.messageRequests().filter((request) => request.rawBody.toString('utf8').includes('over-the-cap')),
     ).toEqual([]);
+  }, 120_000);
+  it('takes the managed settings pushed for its key: asks nothing, refuses a denied tool itself, and polls again for a 304', async () => {
+    const polls = recordSettingsPolls();
+    const priya = await signInAs(gw, { name: 'Priya', email: 'priya@example.com' });
+    storeCredential(priya);
+    await runLoginSnippet();
+    // The teammate's own settings allow Bash outright: the managed deny must win over them.
+    const settingsFile = join(home, '.claude', 'settings.json');
+    const own = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(settingsFile, JSON.stringify({ ...own, permissions: { allow: ['Bash'] } }));
+
+    const keyId = priya.virtualKey.id;
+    const pushed = await gw.admin<{ warnings: string[] }>('PUT', `/api/managed-settings/virtual_key/${keyId}`, {
+      settings: { permissions: { deny: ['Bash'] } },
+    });
+    expect(pushed).toMatchObject({ status: 200, body: { warnings: [] } });
+    const preview = await gw.admin<ManagedSettingsDocument>('GET', `/api/managed-settings/preview?key_id=${keyId}`);
+    expect(preview.body.settings).toEqual({ permissions: { deny: ['Bash'] } });
+
+    // The stand-in asks for Bash whatever the CLI offers; the CLI must answer with a refusal, not run it.
+    const marker = join(work, 'bash-ran');
+    const toolUseId = 'toolu_01TollgateManagedDenyBash0';
+    gw.upstream.enqueue({
+      kind: 'message',
+      content: [
+        {
+          type: 'tool_use',
+          id: toolUseId,
+          name: 'Bash',
+          input: { command: `touch ${marker}`, description: 'Touch a file' },
+        },
+      ],
+    });
+    gw.upstream.enqueue({ kind: 'message', content: [{ type: 'text', text: 'bash-was-refused' }] });
+    // No env in the settings: the interactive CLI opens at its prompt without asking for approval.
+    const cli = (terminal = openTerminal([CLAUDE], { cwd: work, env: env() }));
+    await cli.waitFor(/❯/, 30_000);
+    expect(cli.screen()).not.toMatch(/approv/i);
+    cli.send('Touch the marker file with Bash.');
+    cli.send('Enter');
+    await cli.waitFor(/● bash-was-refused/, 30_000);
+    cli.close();
+    terminal = null;
+    expect(existsSync(marker)).toBe(false);
+    const answered = gw.upstream
+      .messageRequests()
+      .map((request) => request.json as { messages?: { role: string; content: unknown }[] })
+      .flatMap((body) => body.messages ?? [])
+      .flatMap((message) => (Array.isArray(message.content) ? (message.content as Record<string, unknown>[]) : []))
+      .find((block) => block.type === 'tool_result' && block.tool_use_id === toolUseId);
+    expect(answered, 'the stand-in never received the tool_result').toMatchObject({ is_error: true });
+    expect(JSON.stringify(answered)).toContain('Bash is disabled for this session');
+    // It did not even offer the tool.
+    const offered = gw.upstream
+      .messageRequests()
+      .flatMap((request) => (request.json as { tools?: { name?: string }[] }).tools ?? [])
+      .map((tool) => tool.name);
+    expect(offered).toContain('Read');
+    expect(offered).not.toContain('Bash');
+    expect(polls.some((poll) => poll.status === 200)).toBe(true);
+
+    // A new run in the same HOME asks with the checksum it holds, and gets a 304.
+    const printed = await runProcess(CLAUDE, ['-p', 'REPLY WITH: second-run'], {
+      cwd: work,
+      env: env(),
+      name: 'claude -p',
+      timeoutMs: 60_000,
+    });
+    expect(printed.stdout.trim()).toBe('second-run');
+    expect(polls, JSON.stringify(polls)).toContainEqual({ ifNoneMatch: `"${preview.body.checksum}"`, status: 304 });
   }, 120_000);
 });

@@ -173,21 +173,32 @@ describe('notification switches', () => {
     const gw = await start();
     const read = async () =>
       adminApi.getNotificationSettings.response.parse((await gw.admin('GET', '/api/notifications')).body);
-    expect(await read()).toEqual({ budget_thresholds: true, key_refusals: true, upstream_failures: true });
+    expect(await read()).toEqual({
+      budget_thresholds: true,
+      key_refusals: true,
+      upstream_failures: true,
+      sign_ins: true,
+    });
 
     const { status: code, body } = await gw.admin<NotificationSettings>('PUT', '/api/notifications', {
       key_refusals: false,
     });
     expect(code).toBe(200);
-    expect(body).toEqual({ budget_thresholds: true, key_refusals: false, upstream_failures: true });
+    expect(body).toEqual({ budget_thresholds: true, key_refusals: false, upstream_failures: true, sign_ins: true });
     expect(gw.gateway.context.settings.notifications()).toEqual(body);
 
     await gw.restart();
-    expect(await read()).toEqual({ budget_thresholds: true, key_refusals: false, upstream_failures: true });
+    expect(await read()).toEqual({
+      budget_thresholds: true,
+      key_refusals: false,
+      upstream_failures: true,
+      sign_ins: true,
+    });
     expect(gw.gateway.context.settings.updateNotifications({ upstream_failures: false })).toEqual({
       budget_thresholds: true,
       key_refusals: false,
       upstream_failures: false,
+      sign_ins: true,
     });
     expect(await read()).toMatchObject({ upstream_failures: false });
 

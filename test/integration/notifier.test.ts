@@ -4,14 +4,18 @@
 // rules promise, and the switches set through the admin API silence them. Time is a manual clock
 // injected into the gateway, so the budget period resets without waiting. The request log's refusal
 // query is checked to walk the rowid range rather than every refusal ever logged, and a notifier on a
-// status feed (the desktop app's) judges the status it is handed.
+// status feed (the desktop app's) judges the status it is handed. A teammate's /login, entered on
+// /device over real HTTP, shows in GET /api/gateway/status's pending_sign_ins (newest first, live codes
+// only, at most 20) and is announced once, naming them and the code, until the admin decides.
 import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { adminApi } from '../../shared/contract.js';
+import { STATUS_PENDING_SIGN_INS_MAX, type GatewayStatus } from '../../shared/schemas.js';
 import type { GatewayControls } from '../../electron/desktop/controls.js';
 import type { Notification } from '../../electron/desktop/notification-rules.js';
 import { startNotifier, type Notifier } from '../../electron/desktop/notifier.js';
-import type { StatusFeed, StatusListener } from '../../electron/desktop/status-feed.js';
+import { startStatusFeed, type StatusFeed, type StatusListener } from '../../electron/desktop/status-feed.js';
 import { REFUSALS_AFTER_SQL } from '../../electron/store/request-log.js';
 import { ManualClock } from '../support/clock.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -234,6 +238,137 @@ describe('polling on a status feed', () => {
     expect(summary(notified)).toEqual(['upstream_failing: The Anthropic API is failing']);
     notifier.stop();
     expect(listener).toBeNull();
+  });
+});
+
+describe('a teammate asks to sign in', () => {
+  /** A form POST, as Claude Code's /login and the /device page send them. */
+  async function form(gateway: TestGateway, path: string, fields: Record<string, string>): Promise<Response> {
+    return fetch(gateway.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
+  }
+
+  /** Claude Code asks for a code, and the teammate enters it on /device with their name and email. */
+  async function askToSignIn(gateway: TestGateway, name: string, email: string): Promise<string> {
+    const device = await form(gateway, '/oauth/device_authorization', { surface: 'claude_code' });
+    expect(device.status).toBe(200);
+    const { user_code } = (await device.json()) as { user_code: string };
+    const entered = await form(gateway, '/device', { user_code, name, email });
+    expect(entered.status).toBe(200);
+    expect(await entered.text()).toContain('Waiting for your admin');
+    return user_code;
+  }
+
+  async function statusOver(gateway: TestGateway): Promise<GatewayStatus> {
+    const { status, body } = await gateway.admin('GET', '/api/gateway/status');
+    expect(status).toBe(200);
+    return adminApi.getGatewayStatus.response.parse(body);
+  }
+
+  it('lists the pending sign-in in the status and announces it once, naming the person and the code', async () => {
+    const gateway = await start();
+    const { check } = watch(gateway);
+    expect(check()).toEqual([]);
+
+    const code = await askToSignIn(gateway, 'Priya Raman', 'priya@example.com');
+    const status = await statusOver(gateway);
+    expect(status.pending_sign_ins).toEqual([
+      {
+        id: expect.stringMatching(/^si_/) as string,
+        name: 'Priya Raman',
+        email: 'priya@example.com',
+        user_code: code,
+        created_at: '2026-01-15T10:00:30.000Z',
+        expires_at: '2026-01-15T10:15:30.000Z',
+      },
+    ]);
+    const [signIn] = status.pending_sign_ins;
+    if (!signIn) throw new Error('no pending sign-in');
+
+    expect(check()).toEqual([
+      {
+        kind: 'sign_in_pending',
+        title: 'Priya Raman wants to use Claude Code through Tollgate',
+        body: `priya@example.com · code ${code} · approve or deny in Sign-ins`,
+        key: `sign_in:${signIn.id}`,
+        link: { page: 'sign-ins', params: { approve: signIn.id } },
+      },
+    ]);
+    expect(check()).toEqual([]);
+
+    // The admin approves: the status drops it at once, and nothing more is said.
+    const approved = await gateway.admin('POST', `/api/sign-ins/${signIn.id}/approve`, {});
+    expect(approved.status).toBe(200);
+    expect((await statusOver(gateway)).pending_sign_ins).toEqual([]);
+    expect(check()).toEqual([]);
+    expect(notified.map((n) => n.kind)).toEqual(['sign_in_pending']);
+  });
+
+  it('shows the sign-in in the status as soon as the code is entered, though a status was read while it waited', async () => {
+    const gateway = await start();
+    const device = await form(gateway, '/oauth/device_authorization', { surface: 'claude_code' });
+    const { user_code } = (await device.json()) as { user_code: string };
+    // A code nobody has entered yet is not the admin's business.
+    expect((await statusOver(gateway)).pending_sign_ins).toEqual([]);
+    expect(gateway.gateway.status().pending_sign_ins).toEqual([]);
+    const entered = await form(gateway, '/device', { user_code, name: 'Priya Raman', email: 'priya@example.com' });
+    expect(entered.status).toBe(200);
+    expect(gateway.gateway.status().pending_sign_ins.map((s) => s.user_code)).toEqual([user_code]);
+  });
+
+  it('reaches a notifier on the desktop status feed, as the tray app runs it', async () => {
+    const gateway = await start();
+    const feed = startStatusFeed({ gateway: gateway.gateway, intervalMs: 10 });
+    try {
+      notifier = startNotifier({ gateway: gateway.gateway, notify: (n) => void notified.push(n), feed });
+      const code = await askToSignIn(gateway, 'Sam Lee', 'sam@example.com');
+      const deadline = Date.now() + 5_000;
+      while (notified.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(notified.map((n) => `${n.title}: ${n.body}`)).toEqual([
+        `Sam Lee wants to use Claude Code through Tollgate: sam@example.com · code ${code} · approve or deny in Sign-ins`,
+      ]);
+      // Later readings of the same sign-in say nothing more.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(notified).toHaveLength(1);
+    } finally {
+      feed.stop();
+    }
+  });
+
+  it('stays silent while the switch is off in the admin API, and does not replay it when switched on', async () => {
+    const gateway = await start();
+    const { check } = watch(gateway);
+    expect((await gateway.admin('PUT', '/api/notifications', { sign_ins: false })).status).toBe(200);
+    await askToSignIn(gateway, 'Priya Raman', 'priya@example.com');
+    expect(check()).toEqual([]);
+    expect((await gateway.admin('PUT', '/api/notifications', { sign_ins: true })).status).toBe(200);
+    expect(check()).toEqual([]);
+  });
+
+  it('lists only live codes, newest first and at most 20; a denied or expired sign-in leaves the list', async () => {
+    const gateway = await start();
+    const codes: string[] = [];
+    for (let i = 0; i <= STATUS_PENDING_SIGN_INS_MAX; i++) {
+      codes.push(await askToSignIn(gateway, `Teammate ${i}`, `t${i}@example.com`));
+      clock.advance(1_000);
+    }
+    const listed = (await statusOver(gateway)).pending_sign_ins;
+    expect(listed.map((s) => s.user_code)).toEqual(codes.slice(1).reverse());
+
+    const [newest] = listed;
+    if (!newest) throw new Error('no pending sign-in');
+    expect((await gateway.admin('POST', `/api/sign-ins/${newest.id}/deny`)).status).toBe(200);
+    // The oldest comes back into view once the newest is decided.
+    expect((await statusOver(gateway)).pending_sign_ins.map((s) => s.user_code)).toEqual(codes.slice(0, -1).reverse());
+
+    // Fifteen minutes after the first code was made, it has expired; the rest follow a second apart.
+    clock.set('2026-01-15T10:15:30.000Z');
+    expect((await statusOver(gateway)).pending_sign_ins.map((s) => s.user_code)).toEqual(codes.slice(1, -1).reverse());
+    clock.advance(60_000);
+    expect((await statusOver(gateway)).pending_sign_ins).toEqual([]);
   });
 });
 

@@ -47,6 +47,37 @@ const ask = (text: string): Anthropic.MessageCreateParamsNonStreaming => ({
 });
 
 describe('the official SDK through the gateway', () => {
+  it('lists only the models a key may use, and a model it may not use is not found', async () => {
+    const open = await client().models.list();
+    expect(open.data.length).toBeGreaterThan(2);
+    const limited = await handle.createKey('sonnet only', { allowed_models: ['claude-sonnet-4-5*'] });
+    const sdk = client({ authToken: limited.value });
+    const listed = await sdk.models.list();
+    expect(listed.data.map((model) => model.id)).toEqual(['claude-sonnet-4-5-20250929']);
+    expect(listed.data[0]).toMatchObject({ display_name: 'Claude Sonnet 4.5' });
+    expect((await sdk.models.retrieve('claude-sonnet-4-5-20250929')).id).toBe('claude-sonnet-4-5-20250929');
+    await expect(sdk.models.retrieve('claude-opus-4-8')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('records which Claude Code agent sent a request and which agent started it, clipped', async () => {
+    const sdk = client({
+      defaultHeaders: {
+        'x-claude-code-session-id': 'session-agents',
+        'x-claude-code-agent-id': 'agent-explore-7',
+        'x-claude-code-parent-agent-id': 'x'.repeat(5000),
+      },
+    });
+    const { response } = await sdk.messages.create(ask('REPLY WITH: from a subagent')).withResponse();
+    const row = await logRow(response.headers.get('x-tollgate-request-id'));
+    expect(row).toMatchObject({ session_id: 'session-agents', agent_id: 'agent-explore-7' });
+    expect(row.parent_agent_id).toBe(`${'x'.repeat(199)}…`);
+    const plain = await client().messages.create(ask('REPLY WITH: main agent')).withResponse();
+    expect(await logRow(plain.response.headers.get('x-tollgate-request-id'))).toMatchObject({
+      agent_id: null,
+      parent_agent_id: null,
+    });
+  });
+
   it('gets a non-streamed answer, and the log row carries tokens, cost, session and status', async () => {
     const sdk = client({ defaultHeaders: { 'x-claude-code-session-id': 'session-sdk-1' } });
 

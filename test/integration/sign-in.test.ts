@@ -292,11 +292,14 @@ describe('approval, tokens and the bearer', () => {
         messages: [{ role: 'user', content: 'hi' }],
       }),
     ).rejects.toMatchObject({ status: 400 });
-    // No managed policy yet: the protocol's 404, and the client carries on.
+    // The key's model allow list reaches the CLI as managed settings (test/integration/managed-settings.test.ts).
     const settings = await fetch(`${gw.url}/managed/settings`, {
       headers: { authorization: `Bearer ${tokens.body.access_token}` },
     });
-    expect(settings.status).toBe(404);
+    expect(settings.status).toBe(200);
+    expect(await settings.json()).toMatchObject({
+      settings: { availableModels: ['claude-sonnet-4-6'], enforceAvailableModels: true, model: 'claude-sonnet-4-6' },
+    });
   });
 
   it('reuses the user with the email the teammate entered, and takes an existing user or a new one from the admin', async () => {

@@ -4,7 +4,7 @@
 import { screen } from '@testing-library/react';
 import { vi } from 'vitest';
 import type { LogRow } from '../../renderer/src/stores/logs';
-import type { GatewayStatus, LanStatus, NotificationSettings, VirtualKey } from '../../shared/schemas';
+import type { GatewayStatus, LanStatus, NotificationSettings, SignInView, VirtualKey } from '../../shared/schemas';
 
 export interface RecordedCall {
   method: string;
@@ -67,6 +67,8 @@ export function logRow(id: number, overrides: Partial<LogRow> = {}): LogRow {
     virtual_key_id: 'vk_1',
     virtual_key_name: 'alice-laptop',
     session_id: 'sess-0001',
+    agent_id: null,
+    parent_agent_id: null,
     client: 'claude-code',
     method: 'POST',
     path: '/v1/messages',
@@ -98,6 +100,8 @@ export function logRow(id: number, overrides: Partial<LogRow> = {}): LogRow {
     request_bytes: 90_000,
     response_bytes: 4_000,
     upstream_request_id: `msg_${id}`,
+    client_cost: null,
+    client_cost_differs: false,
     user_id: null,
     team_id: null,
     customer_id: null,
@@ -233,6 +237,7 @@ export function gatewayStatus(overrides: Partial<GatewayStatus> = {}): GatewaySt
     budget_warnings: [],
     store: { writable: true, error: null, since: null, pending: 0 },
     upstream: { consecutive_failures: 0, last_error: null, last_error_at: null },
+    pending_sign_ins: [],
     ...overrides,
   };
 }
@@ -241,6 +246,7 @@ export const NOTIFICATIONS: NotificationSettings = {
   budget_thresholds: true,
   key_refusals: true,
   upstream_failures: true,
+  sign_ins: true,
 };
 
 /** The routes the settings page's LAN and notification sections read, for tests about other sections. */
@@ -262,6 +268,44 @@ export function quietOverview(overrides: Record<string, unknown> = {}): Record<s
     cache: { read_share: 0, saved: 0 },
     refusals: [],
     errors: [],
+    ...overrides,
+  };
+}
+
+/**
+ * A sign-in as GET /api/sign-ins lists it: Priya's Claude Code, waiting, its code good for ten more
+ * minutes from the real clock (the page counts down against it).
+ */
+export function makeSignIn(overrides: Partial<SignInView> = {}): SignInView {
+  const now = Date.now();
+  return {
+    id: 'si-1',
+    user_code: 'WDJB-MJHT',
+    name: 'Priya Raman',
+    email: 'priya@example.com',
+    surface: 'claude_code',
+    status: 'pending',
+    created_at: new Date(now - 5 * 60_000).toISOString(),
+    expires_at: new Date(now + 10 * 60_000).toISOString(),
+    decided_at: null,
+    user_id: null,
+    virtual_key_id: null,
+    address: '192.168.1.34',
+    user_agent: 'claude-cli/2.1.330 (external, cli)',
+    ...overrides,
+  };
+}
+
+/** A user as the governance API lists them. */
+export function makeUser(overrides: { id: string; name: string; email?: string | null; team_id?: string | null }) {
+  return {
+    description: '',
+    budgets: [],
+    budget: null,
+    created_at: '2026-11-01T00:00:00.000Z',
+    updated_at: '2026-11-01T00:00:00.000Z',
+    email: null,
+    team_id: null,
     ...overrides,
   };
 }

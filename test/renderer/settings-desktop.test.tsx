@@ -268,7 +268,7 @@ describe('notification settings', () => {
       within(section)
         .getAllByRole('switch')
         .map((element) => (element as HTMLInputElement).checked),
-    ).toEqual([true, true, true]);
+    ).toEqual([true, true, true, true]);
     expect(
       within(section)
         .getAllByRole('switch')
@@ -310,7 +310,7 @@ describe('notification settings', () => {
     expect(
       await within(section).findByText(/^Always on: Tollgate tells you when it cannot write its store/),
     ).toBeTruthy();
-    expect(within(section).getAllByRole('switch')).toHaveLength(3);
+    expect(within(section).getAllByRole('switch')).toHaveLength(4);
   });
 
   it('tells a browser that the desktop app shows these, not the browser', async () => {

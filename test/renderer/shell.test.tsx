@@ -115,7 +115,17 @@ describe('shell in a browser', () => {
       within(nav)
         .getAllByRole('link')
         .map((link) => link.textContent),
-    ).toEqual(['Overview', 'Keys', 'Organisation', 'Models & pricing', 'Providers', 'Logs', 'Audit', 'Settings']);
+    ).toEqual([
+      'Overview',
+      'Keys',
+      'Sign-ins',
+      'Organisation',
+      'Models & pricing',
+      'Providers',
+      'Logs',
+      'Audit',
+      'Settings',
+    ]);
     expect(window.location.hash).toBe('#/overview');
     expect(screen.getByRole('banner').textContent).toContain(window.location.origin);
     expect(screen.getByRole('link', { name: /Enforcement on: every request needs a virtual key/ })).toBeTruthy();

@@ -1,6 +1,7 @@
 // The real Claude Code CLI (the pinned @anthropic-ai/claude-code) as the tests run it: where the binary
 // is, the environment that keeps it on the network it is given and quiet, and the race that tells a CLI
 // that stopped at a refusal from one that retries it.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { childEnv, type RunningProcess } from './processes.js';
 
@@ -50,4 +51,49 @@ export async function untilExitOrRetry(
   if (outcome !== 'exited') await cli.stop('SIGKILL');
   await watcher;
   return outcome;
+}
+
+/**
+ * A fresh HOME for the interactive CLI: onboarding done and `work` (the returned folder) trusted, so
+ * Claude Code opens straight at its prompt, with an empty ~/.claude for settings and credentials.
+ */
+export function prepareClaudeHome(home: string): string {
+  const work = join(home, 'work');
+  mkdirSync(join(home, '.claude'), { recursive: true });
+  mkdirSync(work, { recursive: true });
+  writeFileSync(
+    join(home, '.claude.json'),
+    JSON.stringify({
+      hasCompletedOnboarding: true,
+      projects: { [work]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
+    }),
+  );
+  return work;
+}
+
+/**
+ * Leaves the CLI's credential store as /login on loopback does (Claude Code 2.1.330's format): the
+ * gateway trusted and the signed-in tokens, so `claude` starts signed in without the interactive flow.
+ */
+export function storeGatewayCredential(
+  home: string,
+  gatewayUrl: string,
+  signedIn: { accessToken: string; refreshToken: string; email: string | undefined },
+): void {
+  writeFileSync(
+    join(home, '.claude', '.credentials.json'),
+    JSON.stringify({
+      gatewayTrust: { [new URL(gatewayUrl).hostname]: 'http-loopback' },
+      enterpriseGateway: {
+        url: gatewayUrl,
+        jwt: signedIn.accessToken,
+        expiresAt: Date.now() + 3_600_000,
+        tokenEndpoint: `${gatewayUrl}/oauth/token`,
+        revocationEndpoint: `${gatewayUrl}/oauth/revoke`,
+        idpRefreshToken: signedIn.refreshToken,
+        email: signedIn.email,
+        vouchedAtLogin: false,
+      },
+    }),
+  );
 }

@@ -1,15 +1,17 @@
 // The notification rules, a pure function of (memory, observation, settings, clock): budgets announce
 // 80 % and 100 % once per crossing per period, a key refused again and again announces once an hour,
 // an upstream outage announces once and its recovery once, a store that cannot write announces once
-// and its recovery once (always, with no switch), and each switch silences its rule without queueing
-// what it silenced. The clock is a plain number moved by hand.
+// and its recovery once (always, with no switch), a sign-in waiting for the admin announces once per
+// id (naming the person and the code, opening the Sign-ins page), and each switch silences its rule
+// without queueing what it silenced. The clock is a plain number moved by hand.
 import { describe, expect, it } from 'vitest';
-import type { GatewayStatus, NotificationSettings } from '../../shared/schemas.js';
+import { STATUS_PENDING_SIGN_INS_MAX, type GatewayStatus, type NotificationSettings } from '../../shared/schemas.js';
 import {
   evaluateNotifications,
   initialMemory,
   REFUSAL_QUIET_MS,
   REFUSAL_WINDOW_MS,
+  SIGN_IN_MEMORY_MAX,
   type Notification,
   type NotifierMemory,
   type Observation,
@@ -17,8 +19,14 @@ import {
 
 type Warning = GatewayStatus['budget_warnings'][number];
 type Refusals = Observation['refusals'][number];
+type PendingSignIn = GatewayStatus['pending_sign_ins'][number];
 
-const ALL_ON: NotificationSettings = { budget_thresholds: true, key_refusals: true, upstream_failures: true };
+const ALL_ON: NotificationSettings = {
+  budget_thresholds: true,
+  key_refusals: true,
+  upstream_failures: true,
+  sign_ins: true,
+};
 const MINUTE = 60_000;
 const START = Date.parse('2026-01-15T10:00:00Z');
 
@@ -45,12 +53,28 @@ function refused(count: number, fields: Partial<Refusals> = {}): Refusals {
   };
 }
 
+function signIn(fields: Partial<PendingSignIn> = {}): PendingSignIn {
+  return {
+    id: 'si_priya',
+    name: 'Priya Raman',
+    email: 'priya@example.com',
+    user_code: 'WDJB-MJHT',
+    created_at: '2026-01-15T09:58:00.000Z',
+    expires_at: '2026-01-15T10:13:00.000Z',
+    ...fields,
+  };
+}
+
+const ANA = signIn({ id: 'si_ana', name: 'Ana', email: 'ana@example.com', user_code: 'BCDF-GHJK' });
+const SAM_LATER = signIn({ id: 'si_sam', name: 'Sam Lee', email: 'sam@example.com', user_code: 'LMNP-QRST' });
+
 interface Poll {
   warnings?: Warning[];
   refusals?: Refusals[];
   failures?: number;
   lastError?: string | null;
   store?: Partial<GatewayStatus['store']>;
+  signIns?: PendingSignIn[];
   settings?: Partial<NotificationSettings>;
 }
 
@@ -69,6 +93,7 @@ class Rules {
           last_error_at: null,
         },
         store: { writable: true, error: null, since: null, pending: 0, ...poll.store },
+        pending_sign_ins: poll.signIns ?? [],
       },
       refusals: poll.refusals ?? [],
     };
@@ -377,9 +402,139 @@ describe('the store cannot write', () => {
 
   it('speaks with every switch off: it has no switch of its own', () => {
     const rules = new Rules();
-    const off = { budget_thresholds: false, key_refusals: false, upstream_failures: false };
+    const off = { budget_thresholds: false, key_refusals: false, upstream_failures: false, sign_ins: false };
     expect(kinds(rules.poll({ store: FULL, settings: off }))).toEqual(['store_unwritable']);
     expect(kinds(rules.poll({ settings: off }))).toEqual(['store_recovered']);
+  });
+});
+
+describe('a teammate asks to sign in', () => {
+  it('announces a pending sign-in once, naming the person, their email and the code, opening Sign-ins', () => {
+    const rules = new Rules();
+    expect(rules.poll()).toEqual([]);
+    expect(rules.poll({ signIns: [signIn()] })).toEqual([
+      {
+        kind: 'sign_in_pending',
+        title: 'Priya Raman wants to use Claude Code through Tollgate',
+        body: 'priya@example.com · code WDJB-MJHT · approve or deny in Sign-ins',
+        key: 'sign_in:si_priya',
+        link: { page: 'sign-ins', params: { approve: 'si_priya' } },
+      },
+    ]);
+    expect(rules.advance(MINUTE).poll({ signIns: [signIn()] })).toEqual([]);
+    expect(rules.advance(MINUTE).poll({ signIns: [signIn()] })).toEqual([]);
+  });
+
+  it('announces each new sign-in beside the ones already announced, in the order they asked', () => {
+    const rules = new Rules();
+    rules.poll({ signIns: [signIn()] });
+    // The status lists the newest first.
+    const notifications = rules.poll({ signIns: [SAM_LATER, ANA, signIn()] });
+    expect(notifications.map((n) => n.title)).toEqual([
+      'Ana wants to use Claude Code through Tollgate',
+      'Sam Lee wants to use Claude Code through Tollgate',
+    ]);
+    expect(notifications.map((n) => n.body)).toEqual([
+      'ana@example.com · code BCDF-GHJK · approve or deny in Sign-ins',
+      'sam@example.com · code LMNP-QRST · approve or deny in Sign-ins',
+    ]);
+  });
+
+  it('announces pending sign-ins already waiting at the first poll: someone waits for the admin now', () => {
+    expect(kinds(new Rules().poll({ signIns: [signIn()] }))).toEqual(['sign_in_pending']);
+  });
+
+  it('forgets an id the status no longer lists, and announces it again only were it listed anew', () => {
+    const rules = new Rules();
+    rules.poll({ signIns: [signIn(), ANA] });
+    expect(Object.keys(rules.memory.sign_ins).sort()).toEqual(['si_ana', 'si_priya']);
+    // Priya approved (or denied, or expired): she leaves the list and the memory.
+    expect(rules.poll({ signIns: [ANA] })).toEqual([]);
+    expect(Object.keys(rules.memory.sign_ins)).toEqual(['si_ana']);
+    expect(rules.poll()).toEqual([]);
+    expect(rules.memory.sign_ins).toEqual({});
+    // The store never makes a decided sign-in pending again; were it listed, it would be news.
+    expect(kinds(rules.poll({ signIns: [signIn()] }))).toEqual(['sign_in_pending']);
+  });
+
+  it('updates its memory while switched off, so switching on does not replay who asked meanwhile', () => {
+    const rules = new Rules();
+    expect(rules.poll({ signIns: [signIn()], settings: { sign_ins: false } })).toEqual([]);
+    expect(Object.keys(rules.memory.sign_ins)).toEqual(['si_priya']);
+    expect(rules.poll({ signIns: [signIn()] })).toEqual([]);
+    expect(kinds(rules.poll({ signIns: [ANA, signIn()] }))).toEqual(['sign_in_pending']);
+  });
+
+  it('names the email when no name was given, and someone when neither was', () => {
+    const rules = new Rules();
+    const [byEmail, nobody] = rules.poll({
+      signIns: [signIn({ id: 'si_2', name: null, email: null }), signIn({ id: 'si_1', name: '  ' })],
+    });
+    expect(byEmail?.title).toBe('priya@example.com wants to use Claude Code through Tollgate');
+    expect(byEmail?.body).toBe('code WDJB-MJHT · approve or deny in Sign-ins');
+    expect(nobody?.title).toBe('Someone wants to use Claude Code through Tollgate');
+  });
+
+  it('keeps what the teammate typed on one line: no line breaks, no reversed text, no endless name', () => {
+    const rules = new Rules();
+    const [notification] = rules.poll({
+      signIns: [signIn({ name: 'Priya\nTollgate: all approved\u202e', email: 'p@example.com\r\n' })],
+    });
+    expect(notification?.title).toBe('Priya Tollgate: all approved wants to use Claude Code through Tollgate');
+    expect(notification?.body).toBe('p@example.com · code WDJB-MJHT · approve or deny in Sign-ins');
+    const [long] = new Rules().poll({ signIns: [signIn({ name: 'x'.repeat(100) })] });
+    expect(long?.title).toBe(`${'x'.repeat(59)}… wants to use Claude Code through Tollgate`);
+  });
+
+  it('announces a burst together rather than burying the desktop in notifications', () => {
+    const rules = new Rules();
+    const burst = ['Ana', 'Ben', 'Cleo', 'Dev', 'Eli'].map((name, i) =>
+      signIn({ id: `si_${i}`, name, email: `${name.toLowerCase()}@example.com`, user_code: `CODE-000${i}` }),
+    );
+    // Newest first, as the status lists them: Eli asked last.
+    const notifications = rules.poll({ signIns: burst.reverse() });
+    expect(notifications).toEqual([
+      {
+        kind: 'sign_in_pending',
+        title: '5 teammates want to use Claude Code through Tollgate',
+        body: 'Ana, Ben, Cleo and 2 more · approve or deny in Sign-ins',
+        key: `sign_ins:${rules.now}`,
+        link: { page: 'sign-ins' },
+      },
+    ]);
+    expect(Object.keys(rules.memory.sign_ins)).toHaveLength(5);
+    expect(rules.poll({ signIns: burst })).toEqual([]);
+  });
+
+  it('keeps an id that may only have dropped off the end of a full list until its code expires', () => {
+    const rules = new Rules();
+    const many = (from: number): PendingSignIn[] =>
+      Array.from({ length: STATUS_PENDING_SIGN_INS_MAX }, (_, i) =>
+        signIn({ id: `si_${from + i}`, expires_at: new Date(START + 15 * MINUTE).toISOString() }),
+      );
+    rules.poll({ signIns: many(0) });
+    // A full list later: si_0…si_4 are no longer shown, but could still be pending behind the newest 20.
+    expect(kinds(rules.poll({ signIns: many(5) }))).toEqual(['sign_in_pending']);
+    expect(Object.keys(rules.memory.sign_ins)).toHaveLength(STATUS_PENDING_SIGN_INS_MAX + 5);
+    // Listed again once newer ones are decided: already announced.
+    expect(rules.poll({ signIns: many(0) })).toEqual([]);
+    // Once their codes have expired they are forgotten, full list or not.
+    rules.advance(16 * MINUTE);
+    rules.poll({ signIns: many(100) });
+    expect(Object.keys(rules.memory.sign_ins)).toHaveLength(STATUS_PENDING_SIGN_INS_MAX);
+  });
+
+  it('remembers at most SIGN_IN_MEMORY_MAX ids', () => {
+    const rules = new Rules();
+    const later = new Date(START + 15 * MINUTE).toISOString();
+    for (let batch = 0; batch * STATUS_PENDING_SIGN_INS_MAX < SIGN_IN_MEMORY_MAX + 100; batch++) {
+      rules.poll({
+        signIns: Array.from({ length: STATUS_PENDING_SIGN_INS_MAX }, (_, i) =>
+          signIn({ id: `si_${batch}_${i}`, expires_at: later }),
+        ),
+      });
+    }
+    expect(Object.keys(rules.memory.sign_ins)).toHaveLength(SIGN_IN_MEMORY_MAX);
   });
 });
 
@@ -394,8 +549,15 @@ describe('the rules together', () => {
       refusals: [refused(3)],
       failures: 3,
       store: { writable: false },
+      signIns: [signIn()],
     });
-    expect(kinds(notifications)).toEqual(['store_unwritable', 'budget_100', 'key_refusals', 'upstream_failing']);
+    expect(kinds(notifications)).toEqual([
+      'store_unwritable',
+      'budget_100',
+      'key_refusals',
+      'upstream_failing',
+      'sign_in_pending',
+    ]);
     expect(given).toEqual(before);
   });
 });

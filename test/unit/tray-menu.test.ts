@@ -2,13 +2,20 @@
 // paused > LAN > running), today's spend and top spenders, a store that cannot write, budget warnings
 // (100 % said as spent), the
 // LAN entries (addresses to copy, errors, the TLS-off warning), pause and resume, start at login per
-// platform, the tooltip and the macOS title; and the XDG autostart entry behind start at login on Linux.
+// platform, the tooltip and the macOS title, the sign-ins waiting for the admin (an entry opening the
+// Sign-ins page); and the XDG autostart entry behind start at login on Linux.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GatewayStatus } from '../../shared/schemas.js';
-import { trayMenu, type TrayMenuItem, type TrayMenuModel, type TrayState } from '../../electron/desktop/tray-menu.js';
+import { STATUS_PENDING_SIGN_INS_MAX, type GatewayStatus } from '../../shared/schemas.js';
+import {
+  dashboardHash,
+  trayMenu,
+  type TrayMenuItem,
+  type TrayMenuModel,
+  type TrayState,
+} from '../../electron/desktop/tray-menu.js';
 import { formatUsd } from '../../electron/desktop/format.js';
 import { execLine, xdgAutostart } from '../../electron/desktop/autostart.js';
 
@@ -27,6 +34,7 @@ function status(overrides: Overrides = {}): GatewayStatus {
     paused_at: null,
     local_url: 'http://127.0.0.1:8787',
     budget_warnings: [],
+    pending_sign_ins: [],
     ...rest,
     lan: {
       listening: false,
@@ -235,6 +243,49 @@ describe('the store cannot write', () => {
 
   it('adds no store lines while the store takes writes', () => {
     expect(labels(trayMenu(state())).filter((label) => label.includes('store'))).toEqual([]);
+  });
+});
+
+describe('sign-ins waiting for the admin', () => {
+  const pending = (count: number): GatewayStatus['pending_sign_ins'] =>
+    Array.from({ length: count }, (_, i) => ({
+      id: `si_${i}`,
+      name: i === 0 ? 'Priya Raman' : `Teammate ${i}`,
+      email: `t${i}@example.com`,
+      user_code: 'WDJB-MJHT',
+      created_at: '2026-01-15T10:00:00.000Z',
+      expires_at: '2026-01-15T10:15:00.000Z',
+    }));
+
+  it('names the one teammate waiting, in an entry just above the dashboard that opens the Sign-ins page', () => {
+    const { items } = trayMenu(state({ pending_sign_ins: pending(1), budget_warnings: [warning()] }));
+    const dashboard = items.findIndex((entry) => entry.type === 'action' && entry.action === 'open-dashboard');
+    expect(items[dashboard - 1]).toEqual({
+      type: 'action',
+      label: '1 sign-in waiting: Priya Raman',
+      action: 'open-page',
+      link: { page: 'sign-ins' },
+    });
+  });
+
+  it('counts several, and says a full list may hold more', () => {
+    expect(item(trayMenu(state({ pending_sign_ins: pending(3) })), 'open-page')).toMatchObject({
+      label: '3 sign-ins waiting',
+      link: { page: 'sign-ins' },
+    });
+    expect(
+      item(trayMenu(state({ pending_sign_ins: pending(STATUS_PENDING_SIGN_INS_MAX) })), 'open-page'),
+    ).toMatchObject({ label: `${STATUS_PENDING_SIGN_INS_MAX}+ sign-ins waiting` });
+  });
+
+  it('links to the dashboard as its hash router reads it', () => {
+    expect(dashboardHash({ page: 'sign-ins' })).toBe('#/sign-ins');
+    expect(dashboardHash({ page: 'sign-ins', params: { approve: 'si_a-b_C' } })).toBe('#/sign-ins?approve=si_a-b_C');
+  });
+
+  it('adds nothing when nobody waits, and leaves the icon alone when someone does', () => {
+    expect(item(trayMenu(state()), 'open-page')).toBeUndefined();
+    expect(trayMenu(state({ pending_sign_ins: pending(2) })).icon).toBe('running');
   });
 });
 

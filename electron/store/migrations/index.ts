@@ -6,6 +6,9 @@ import refusalIndex from './0004-refusal-index.js';
 import durableSettlement from './0005-durable-settlement.js';
 import auditCheckpoints from './0006-audit-checkpoints.js';
 import signIns from './0007-sign-ins.js';
+import managedSettings from './0008-managed-settings.js';
+import agents from './0009-agents.js';
+import telemetry from './0010-telemetry.js';
 
 export interface Migration {
   name: string;
@@ -20,4 +23,7 @@ export const migrations: readonly Migration[] = [
   { name: '0005-durable-settlement', sql: durableSettlement },
   { name: '0006-audit-checkpoints', sql: auditCheckpoints },
   { name: '0007-sign-ins', sql: signIns },
+  { name: '0008-managed-settings', sql: managedSettings },
+  { name: '0009-agents', sql: agents },
+  { name: '0010-telemetry', sql: telemetry },
 ];

@@ -1,5 +1,6 @@
-// Hooks pages use to reach the gateway: the connection, a bound API caller, and its client addresses.
-import { useMemo } from 'react';
+// Hooks pages use to reach the gateway: the connection, a bound API caller, and its client addresses;
+// and a clock for countdowns.
+import { useEffect, useMemo, useState } from 'react';
 import type { Connection } from '../api/client';
 import { endpointsFor, useGateway, type Endpoints } from '../stores/gateway';
 import { callApi, sessionSelectors, useSession } from '../stores/session';
@@ -30,4 +31,14 @@ export function useEndpoints(): Endpoints {
   const localUrl = useGateway((state) => state.status?.local_url ?? null);
   const lan = useGateway((state) => state.status?.lan ?? null);
   return useMemo(() => endpointsFor(localUrl ?? gatewayUrl, lan, gatewayUrl), [localUrl, gatewayUrl, lan]);
+}
+
+/** The time now, refreshed every `intervalMs` while mounted: for countdowns such as a code's time left. */
+export function useNow(intervalMs = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
 }

@@ -36,6 +36,9 @@
  *           <Checkbox label hint? …/>, and <Field label hint? error?>{(ids) => <input {...ids} />}</Field> for anything else.
  *   <BudgetsEditor budgets={BudgetDraft[]} onChange errors? prefix?="budgets" emptyText? />  rows of limit/reset/calendar/zone;
  *     budget-drafts.ts: budgetDraftsFrom(budgets), budgetInputsFrom(drafts, errors) → BudgetInput[], emptyBudget().
+ *   <KeyTemplateFields draft onChange errors? others? />  a sign-in key's common settings (allowed models, monthly
+ *     budget, request limit, denied tools); key-template.ts: draftFromKeyFields(base), keyFieldsFromDraft(base, draft,
+ *     { emptied }) → { fields, errors } over a base such as the settings' sign_in_key_template, otherKeySettings(base).
  *   <SegmentedControl label value options={[{value,label}]} onChange />  radio group styled as buttons.
  *   <CopyButton text label children?="Copy" />, <CodeBlock code label />  (pre + copy button).
  *   <ConnectSnippets secret endpoints={useEndpoints()} />  Claude Code settings.json and shell lines from
@@ -51,6 +54,7 @@
  *   useApi() → callApi(name, { params?, query?, body? })  typed from shared/contract.ts; a 401 signs the tab out.
  *   useGatewayUrl() → the address this dashboard talks to.
  *   useEndpoints() → { local, lan[] }: where Claude Code reaches the gateway (stores/gateway.ts keeps the status).
+ *   useNow(intervalMs?) → Date.now(), refreshed every second (or intervalMs) while mounted: for countdowns.
  *   Stores should import `callApi` from '../stores/session' and call it in their actions.
  *   Tests: useSession.getState().connect({ apiBase: 'http://gateway.test', adminToken: 't' }) then stub fetch.
  *   Signing out calls every reset registered with onSignOut(reset) from '../stores/session'.
@@ -69,7 +73,16 @@ export { EmptyState, type EmptyStateProps } from './EmptyState';
 export { ErrorBanner, errorMessage, type ErrorBannerProps } from './ErrorBanner';
 export { Checkbox, Field, Select, TextArea, TextInput, type FieldProps } from './Field';
 export * from './format';
-export { useApi, useConnection, useEndpoints, useGatewayUrl } from './hooks';
+export { useApi, useConnection, useEndpoints, useGatewayUrl, useNow } from './hooks';
+export {
+  draftFromKeyFields,
+  keyFieldsFromDraft,
+  otherKeySettings,
+  type KeyFields,
+  type KeyFieldsOptions,
+  type KeyTemplateDraft,
+} from './key-template';
+export { KeyTemplateFields, type KeyTemplateFieldsProps } from './KeyTemplateFields';
 export { Menu, type MenuItem, type MenuProps } from './Menu';
 export { Money, type MoneyProps } from './Money';
 export { PageHeader, type PageHeaderProps } from './PageHeader';

@@ -16,6 +16,8 @@ export interface PageEntry {
   id: keyof typeof icons;
   label: string;
   component: ComponentType;
+  /** Drawn after the label in the navigation, e.g. how many sign-ins wait (it must name itself for screen readers). */
+  badge?: ComponentType;
 }
 
 export function Shell({ pages, defaultPage }: { pages: readonly PageEntry[]; defaultPage: string }) {
@@ -71,6 +73,7 @@ export function Shell({ pages, defaultPage }: { pages: readonly PageEntry[]; def
                 >
                   {icons[page.id]}
                   <span>{page.label}</span>
+                  {page.badge && <page.badge />}
                 </Link>
               </li>
             ))}

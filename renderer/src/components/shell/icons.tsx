@@ -24,6 +24,12 @@ export const icons = {
       <path d="M7.6 8.4 13.5 2.5M11 5l2 2M12.5 3.5l1.5 1.5" />
     </Icon>
   ),
+  'sign-ins': (
+    <Icon>
+      <path d="M9.5 2.5h3a1 1 0 0 1 1 1v9a1 1 0 0 1-1 1h-3" />
+      <path d="M2.5 8h7M7 5.5 9.5 8 7 10.5" />
+    </Icon>
+  ),
   organisation: (
     <Icon>
       <rect x="6" y="1.5" width="4" height="3.5" rx="1" />

@@ -1,5 +1,6 @@
 // The keys page: every virtual key with its owner, spend and limits; create one and hand its secret
-// to Claude Code once; edit, disable, rotate or revoke.
+// to Claude Code once; edit, disable, rotate or revoke. #/keys?create=1 opens the create dialog and
+// #/keys?key=<id> one key's editor.
 import { useEffect, useId, useMemo, useState } from 'react';
 import { Button } from '../../components/Button';
 import { ConfirmDialog, Dialog } from '../../components/Dialog';
@@ -12,6 +13,7 @@ import { Loading } from '../../components/Spinner';
 import type { VirtualKey } from '../../../../shared/schemas';
 import { keysSelectors, useKeys, type CreatedKey } from '../../stores/keys';
 import { useOrganisation } from '../../stores/organisation';
+import { toast } from '../../stores/toasts';
 import { changedFields, draftFromKey, draftToBody, emptyDraft, hasErrors, type FieldErrors, type KeyDraft } from './form-model';
 import { KeyForm } from './KeyForm';
 import { KeyReveal } from './KeyReveal';
@@ -36,9 +38,11 @@ export default function KeysPage() {
   const [editing, setEditing] = useState<Editing | null>(null);
   const [reveal, setReveal] = useState<Reveal | null>(null);
   const [confirm, setConfirm] = useState<{ action: 'revoke' | 'rotate'; key: VirtualKey } | null>(null);
+  /** Whether this visit's own load has answered, so a key named in the address is looked up in a fresh list. */
+  const [loaded, setLoaded] = useState(false);
 
   useEffect(() => {
-    void load();
+    void load().finally(() => setLoaded(true));
     void loadOrganisation();
   }, [load, loadOrganisation]);
 
@@ -49,6 +53,16 @@ export default function KeysPage() {
       setRouteParams({ create: null });
     }
   }, [route.params]);
+
+  // #/keys?key=<id> (a sign-in's key, from the sign-ins page) opens that key.
+  const wantedKey = route.params.get('key');
+  useEffect(() => {
+    if (!wantedKey || !loaded || status === 'loading') return;
+    setRouteParams({ key: null });
+    const key = allKeys.find((item) => item.id === wantedKey);
+    if (key) setEditing({ mode: 'edit', key });
+    else if (status === 'ready') toast.info('That key no longer exists.');
+  }, [wantedKey, loaded, status, allKeys]);
 
   const teamName = (id: string | null) => (id ? (teams.find((team) => team.id === id)?.name ?? null) : null);
   const userName = (id: string | null) => (id ? (users.find((user) => user.id === id)?.name ?? null) : null);

@@ -1,4 +1,4 @@
-// Settings › Notifications: the three kinds of system notification the desktop app raises, each one
+// Settings › Notifications: the four kinds of system notification the desktop app raises, each one
 // switched on or off here (the tray app reads the same settings from the gateway), and the one it always
 // raises: its store cannot write.
 import { useEffect, useId } from 'react';
@@ -23,6 +23,12 @@ const KINDS: readonly { name: NotificationName; label: string; explain: string }
     name: 'upstream_failures',
     label: 'Anthropic keeps failing',
     explain: 'Several requests in a row got an error or no answer from the Anthropic API.',
+  },
+  {
+    name: 'sign_ins',
+    label: 'A teammate asks to sign in',
+    explain:
+      'Someone ran /login in Claude Code and entered their code: clicking the notification opens Sign-ins to approve or deny it.',
   },
 ];
 

@@ -1,10 +1,22 @@
 // Settings: the gateway-wide switches, each with what it does to requests, to the log, to the audit
-// trail and to budgets, then LAN sharing and the desktop notifications.
+// trail and to budgets, the key a Claude Code sign-in gets, then LAN sharing and the desktop notifications.
 // A change shows at once and is sent; if the gateway refuses it, the previous value comes back and the
 // refusal is shown where the change was made.
 import { useEffect, useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { isTimeZone, type ClientConfig } from '../../../../shared/schemas';
-import { Button, ConfirmDialog, ErrorBanner, Loading, PageHeader } from '../../components';
+import {
+  Button,
+  ConfirmDialog,
+  draftFromKeyFields,
+  ErrorBanner,
+  keyFieldsFromDraft,
+  KeyTemplateFields,
+  Link,
+  Loading,
+  otherKeySettings,
+  PageHeader,
+  type FieldErrors,
+} from '../../components';
 import { useAudit, type AuditArchiveResult } from '../../stores/audit';
 import { useSession } from '../../stores/session';
 import { settingsSelectors, useSettings, type SettingName } from '../../stores/settings';
@@ -49,6 +61,7 @@ export default function SettingsPage() {
           <Retention config={config} />
           <AuditRetention config={config} />
           <TimeZone config={config} />
+          <SignInTemplate config={config} />
         </>
       )}
       <LanSharing />
@@ -435,6 +448,59 @@ function TimeZone({ config }: { config: ClientConfig }) {
           period.
         </p>
       </div>
+    </Section>
+  );
+}
+
+/**
+ * The key a Claude Code sign-in gets unless its approval says otherwise: the same common fields as
+ * the approval panel, saved together on submit. What else the template sets (through the API) stays.
+ */
+function SignInTemplate({ config }: { config: ClientConfig }) {
+  const update = useSettings((state) => state.update);
+  const template = config.sign_in_key_template;
+  const saved = useMemo(() => draftFromKeyFields(template), [template]);
+  const others = useMemo(() => otherKeySettings(template), [template]);
+  const [draft, setDraft] = useState(saved);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const helpId = useId();
+  useEffect(() => {
+    setDraft(saved);
+    setErrors({});
+  }, [saved]);
+  const changed = JSON.stringify(draft) !== JSON.stringify(saved);
+
+  const submit = (event: FormEvent): void => {
+    event.preventDefault();
+    const { fields, errors: found } = keyFieldsFromDraft(template, draft, { emptied: 'template' });
+    setErrors(found);
+    if (Object.keys(found).length > 0 || !changed) return;
+    void update({ sign_in_key_template: fields });
+  };
+
+  return (
+    <Section id="settings-sign-in-template" title="Sign-in key template" field="sign_in_key_template">
+      <div id={helpId} className="settings-explain">
+        <p>
+          When you approve a teammate&rsquo;s Claude Code sign-in (<span className="mono">/login</span>) on the{' '}
+          <Link to="/sign-ins">Sign-ins</Link> page, their new key starts with these settings; the approval panel and
+          invites show them filled in, to keep or change for that person.
+        </p>
+        <p className="muted">Changing the template does not change keys already made. Empty fields mean no limit.</p>
+      </div>
+      <form className="settings-template" aria-describedby={helpId} onSubmit={submit} noValidate>
+        <KeyTemplateFields draft={draft} errors={errors} onChange={setDraft} others={others} />
+        <div className="settings-inline">
+          <Button type="submit" size="sm" disabled={!changed}>
+            Save template
+          </Button>
+          {changed && (
+            <Button size="sm" variant="ghost" onClick={() => setDraft(saved)}>
+              Discard changes
+            </Button>
+          )}
+        </div>
+      </form>
     </Section>
   );
 }

@@ -1,0 +1,88 @@
+// Claude Code managed settings as the admin edits them: one JSON object per layer, global, per team,
+// per user and per virtual key. The store keeps the layers as they were saved (validated by the admin
+// API's schema); merging them for a key, and what the key's own policy adds, is
+// electron/gateway/managed-settings.ts.
+import type { ManagedSettingsScope } from '../../shared/schemas.js';
+import type { Db } from './database.js';
+
+export type { ManagedSettingsScope };
+
+export interface StoredLayer {
+  scope: ManagedSettingsScope;
+  /** The team, user or key id; null for the global layer. */
+  ownerId: string | null;
+  settings: Record<string, unknown>;
+  updatedAt: number;
+}
+
+interface LayerRow {
+  scope: ManagedSettingsScope;
+  owner_id: string;
+  settings: string;
+  updated_at: number;
+}
+
+/** Layers in the order they apply: later ones win. */
+export const LAYER_ORDER: readonly ManagedSettingsScope[] = ['global', 'team', 'user', 'virtual_key'];
+
+export class ManagedSettingsStore {
+  private readonly statements;
+
+  constructor(db: Db) {
+    this.statements = {
+      all: db.prepare<[], LayerRow>(
+        `SELECT scope, owner_id, settings, updated_at FROM managed_settings
+         ORDER BY CASE scope WHEN 'global' THEN 0 WHEN 'team' THEN 1 WHEN 'user' THEN 2 ELSE 3 END, owner_id`,
+      ),
+      get: db.prepare<[string, string], LayerRow>(
+        'SELECT scope, owner_id, settings, updated_at FROM managed_settings WHERE scope = ? AND owner_id = ?',
+      ),
+      put: db.prepare(
+        `INSERT INTO managed_settings (scope, owner_id, settings, updated_at) VALUES (@scope, @owner_id, @settings, @now)
+         ON CONFLICT (scope, owner_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at`,
+      ),
+      remove: db.prepare<[string, string]>('DELETE FROM managed_settings WHERE scope = ? AND owner_id = ?'),
+    };
+  }
+
+  all(): StoredLayer[] {
+    return this.statements.all.all().map(toLayer);
+  }
+
+  get(scope: ManagedSettingsScope, ownerId: string | null): StoredLayer | null {
+    const row = this.statements.get.get(scope, ownerKey(scope, ownerId));
+    return row ? toLayer(row) : null;
+  }
+
+  put(
+    scope: ManagedSettingsScope,
+    ownerId: string | null,
+    settings: Record<string, unknown>,
+    now: number,
+  ): StoredLayer {
+    this.statements.put.run({ scope, owner_id: ownerKey(scope, ownerId), settings: JSON.stringify(settings), now });
+    const saved = this.get(scope, ownerId);
+    if (!saved) throw new Error(`the ${scope} managed settings layer vanished as it was saved`);
+    return saved;
+  }
+
+  /** Whether there was a layer to remove. */
+  remove(scope: ManagedSettingsScope, ownerId: string | null): boolean {
+    return this.statements.remove.run(scope, ownerKey(scope, ownerId)).changes > 0;
+  }
+}
+
+function ownerKey(scope: ManagedSettingsScope, ownerId: string | null): string {
+  if ((scope === 'global') !== (ownerId === null))
+    throw new Error(`a ${scope} layer ${ownerId === null ? 'needs' : 'takes no'} owner id`);
+  return ownerId ?? '';
+}
+
+function toLayer(row: LayerRow): StoredLayer {
+  return {
+    scope: row.scope,
+    ownerId: row.scope === 'global' ? null : row.owner_id,
+    settings: JSON.parse(row.settings) as Record<string, unknown>,
+    updatedAt: row.updated_at,
+  };
+}
