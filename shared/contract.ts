@@ -103,30 +103,49 @@ const auditVerificationSchema = z.union([
 ]);
 
 /** The five routes of one organisation level, in Bifrost's shapes ({"customer": {...}}, {"customers": [...]}). */
-function crud<const Name extends string, const Path extends string, const Field extends string, In extends z.ZodObject, Out extends z.ZodType>(
-  name: Name,
-  path: Path,
-  field: Field,
-  input: In,
-  output: Out,
-) {
+function crud<
+  const Name extends string,
+  const Path extends string,
+  const Field extends string,
+  In extends z.ZodObject,
+  Out extends z.ZodType,
+>(name: Name, path: Path, field: Field, input: In, output: Out) {
   const one = z.object({ [field]: output } as Record<Field, Out>);
-  const withMessage = z.object({ message: z.string(), [field]: output } as { message: z.ZodString } & Record<Field, Out>);
+  const withMessage = z.object({ message: z.string(), [field]: output } as { message: z.ZodString } & Record<
+    Field,
+    Out
+  >);
   return {
     [`list${name}s`]: route({
       method: 'GET',
       path,
-      response: z.object({ [`${field}s`]: z.array(output), count: z.number().int() } as Record<`${Field}s`, z.ZodArray<Out>> & { count: z.ZodNumber }),
+      response: z.object({ [`${field}s`]: z.array(output), count: z.number().int() } as Record<
+        `${Field}s`,
+        z.ZodArray<Out>
+      > & { count: z.ZodNumber }),
     }),
     [`create${name}`]: route({ method: 'POST', path, body: input, response: withMessage, status: 201 }),
     [`get${name}`]: route({ method: 'GET', path: `${path}/:id`, response: one }),
     [`update${name}`]: route({ method: 'PUT', path: `${path}/:id`, body: input.partial(), response: withMessage }),
     [`delete${name}`]: route({ method: 'DELETE', path: `${path}/:id`, response: z.object({ message: z.string() }) }),
   } as {
-    [K in `list${Name}s`]: { method: 'GET'; path: Path; response: z.ZodObject<Record<`${Field}s`, z.ZodArray<Out>> & { count: z.ZodNumber }> };
-  } & { [K in `create${Name}`]: { method: 'POST'; path: Path; body: In; response: typeof withMessage; status: 201 } } & {
+    [K in `list${Name}s`]: {
+      method: 'GET';
+      path: Path;
+      response: z.ZodObject<Record<`${Field}s`, z.ZodArray<Out>> & { count: z.ZodNumber }>;
+    };
+  } & {
+    [K in `create${Name}`]: { method: 'POST'; path: Path; body: In; response: typeof withMessage; status: 201 };
+  } & {
     [K in `get${Name}`]: { method: 'GET'; path: `${Path}/:id`; response: typeof one };
-  } & { [K in `update${Name}`]: { method: 'PUT'; path: `${Path}/:id`; body: ReturnType<In['partial']>; response: typeof withMessage } } & {
+  } & {
+    [K in `update${Name}`]: {
+      method: 'PUT';
+      path: `${Path}/:id`;
+      body: ReturnType<In['partial']>;
+      response: typeof withMessage;
+    };
+  } & {
     [K in `delete${Name}`]: { method: 'DELETE'; path: `${Path}/:id`; response: z.ZodObject<{ message: z.ZodString }> };
   };
 }
@@ -165,7 +184,11 @@ export const adminApi = {
   ...crud('Team', '/api/governance/teams', 'team', teamInputSchema, teamSchema),
   ...crud('User', '/api/governance/users', 'user', userInputSchema, userSchema),
 
-  getBudget: route({ method: 'GET', path: '/api/governance/budgets/:id', response: z.object({ budget: budgetSchema }) }),
+  getBudget: route({
+    method: 'GET',
+    path: '/api/governance/budgets/:id',
+    response: z.object({ budget: budgetSchema }),
+  }),
   grantBudgetIncrease: route({
     method: 'POST',
     path: '/api/governance/budgets/:id/grants',
@@ -227,6 +250,25 @@ export const adminApi = {
     path: '/api/managed-settings',
     response: z.object({ layers: z.array(managedSettingsLayerSchema) }),
   }),
+  /** With hint headers on: each signed-in key's machine, and whether its managed settings are current, stale or missing. */
+  listManagedSettingsMachines: route({
+    method: 'GET',
+    path: '/api/managed-settings/machines',
+    response: z.object({
+      hint_headers: z.boolean(),
+      machines: z.array(
+        z.object({
+          virtual_key_id: z.string(),
+          key_name: z.string(),
+          user_id: z.string().nullable(),
+          email: z.string().nullable(),
+          sign_in_id: z.string().nullable(),
+          state: z.enum(['current', 'stale', 'missing']),
+          last_seen_at: z.string(),
+        }),
+      ),
+    }),
+  }),
   /** The exact document (uuid, checksum, settings) a key's Claude Code receives; 404 when none applies. */
   previewManagedSettings: route({
     method: 'GET',
@@ -234,7 +276,11 @@ export const adminApi = {
     query: z.object({ key_id: z.string().min(1) }),
     response: managedSettingsDocumentSchema,
   }),
-  getGlobalManagedSettings: route({ method: 'GET', path: '/api/managed-settings/global', response: managedSettingsLayerSchema }),
+  getGlobalManagedSettings: route({
+    method: 'GET',
+    path: '/api/managed-settings/global',
+    response: managedSettingsLayerSchema,
+  }),
   putGlobalManagedSettings: route({
     method: 'PUT',
     path: '/api/managed-settings/global',
@@ -242,7 +288,11 @@ export const adminApi = {
     response: managedSettingsSavedSchema,
   }),
   deleteGlobalManagedSettings: route({ method: 'DELETE', path: '/api/managed-settings/global', response: okSchema }),
-  getTeamManagedSettings: route({ method: 'GET', path: '/api/managed-settings/team/:id', response: managedSettingsLayerSchema }),
+  getTeamManagedSettings: route({
+    method: 'GET',
+    path: '/api/managed-settings/team/:id',
+    response: managedSettingsLayerSchema,
+  }),
   putTeamManagedSettings: route({
     method: 'PUT',
     path: '/api/managed-settings/team/:id',
@@ -250,7 +300,11 @@ export const adminApi = {
     response: managedSettingsSavedSchema,
   }),
   deleteTeamManagedSettings: route({ method: 'DELETE', path: '/api/managed-settings/team/:id', response: okSchema }),
-  getUserManagedSettings: route({ method: 'GET', path: '/api/managed-settings/user/:id', response: managedSettingsLayerSchema }),
+  getUserManagedSettings: route({
+    method: 'GET',
+    path: '/api/managed-settings/user/:id',
+    response: managedSettingsLayerSchema,
+  }),
   putUserManagedSettings: route({
     method: 'PUT',
     path: '/api/managed-settings/user/:id',
@@ -269,7 +323,11 @@ export const adminApi = {
     body: managedSettingsInputSchema,
     response: managedSettingsSavedSchema,
   }),
-  deleteKeyManagedSettings: route({ method: 'DELETE', path: '/api/managed-settings/virtual_key/:id', response: okSchema }),
+  deleteKeyManagedSettings: route({
+    method: 'DELETE',
+    path: '/api/managed-settings/virtual_key/:id',
+    response: okSchema,
+  }),
 
   listProviders: route({
     method: 'GET',
@@ -314,7 +372,12 @@ export const adminApi = {
   }),
 
   getOverview: route({ method: 'GET', path: '/api/stats/overview', query: statsQuerySchema, response: overviewSchema }),
-  getSpendSeries: route({ method: 'GET', path: '/api/stats/spend', query: spendSeriesQuerySchema, response: spendSeriesSchema }),
+  getSpendSeries: route({
+    method: 'GET',
+    path: '/api/stats/spend',
+    query: spendSeriesQuerySchema,
+    response: spendSeriesSchema,
+  }),
   getSessionTimeline: route({ method: 'GET', path: '/api/sessions/:id/requests', response: sessionTimelineSchema }),
   /** What the agent did: the session's Claude Code telemetry (events and metric points), oldest first. */
   getSessionEvents: route({

@@ -525,6 +525,11 @@ export const logEntrySchema = z.object({
   /** Claude Code's x-claude-code-agent-id and x-claude-code-parent-agent-id: which (sub)agent sent it. */
   agent_id: z.string().nullable(),
   parent_agent_id: z.string().nullable(),
+  /**
+   * With managed_settings_hint_headers on, the managed settings a signed-in Claude Code said it runs
+   * under: `current`, `stale` (another checksum) or `missing` (none sent); null otherwise.
+   */
+  managed_settings: z.enum(['current', 'stale', 'missing']).nullable(),
   client: z.string().nullable(),
   method: z.string(),
   path: z.string(),
@@ -755,6 +760,12 @@ export const clientConfigSchema = z.object({
    * virtual-key create fields (budgets, rate limit, models, tool policy). An approval's own `key` fields win.
    */
   sign_in_key_template: signInKeyInputSchema,
+  /**
+   * Ask signed-in Claude Code to send the checksum of the managed settings it runs under on every model
+   * request (CLAUDE_CODE_GATEWAY_HINT_HEADERS in the served settings' env; an interactive Claude Code
+   * asks the developer to approve it once), so the log shows machines whose settings are stale or missing.
+   */
+  managed_settings_hint_headers: z.boolean(),
 });
 export type ClientConfig = z.infer<typeof clientConfigSchema>;
 

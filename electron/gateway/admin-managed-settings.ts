@@ -41,7 +41,10 @@ export function managedSettingsHandlers(ctx: GatewayContext) {
     settings: ManagedSettings,
   ): RouteResponse<'putGlobalManagedSettings'> => {
     const saved = ctx.managedSettings.put(scope, id, settings, ctx.clock());
-    return { ...layerView(saved), warnings: layerWarnings(saved.settings) };
+    return {
+      ...layerView(saved),
+      warnings: layerWarnings(saved.settings),
+    };
   };
   const remove = (scope: ManagedSettingsScope, id: string | null): { message: string } => {
     if (!ctx.managedSettings.remove(scope, id))
@@ -60,6 +63,26 @@ export function managedSettingsHandlers(ctx: GatewayContext) {
   const key = owned('virtual_key');
 
   return {
+    listManagedSettingsMachines: (): RouteResponse<'listManagedSettingsMachines'> => ({
+      hint_headers: ctx.settings.config.managed_settings_hint_headers,
+      machines: ctx.requestLog.latestSettingsStates().flatMap((row) => {
+        const key = ctx.keys.get(row.virtual_key_id);
+        if (!key) return [];
+        const signIn = ctx.signIns.forKey(key.id);
+        const user = key.userId ? ctx.organisation.get('user', key.userId) : null;
+        return [
+          {
+            virtual_key_id: key.id,
+            key_name: key.name,
+            user_id: key.userId,
+            email: user?.email ?? signIn?.email ?? null,
+            sign_in_id: signIn?.id ?? null,
+            state: row.managed_settings,
+            last_seen_at: iso(row.created_at),
+          },
+        ];
+      }),
+    }),
     listManagedSettings: () => ({ layers: ctx.managedSettings.all().map(layerView) }),
     previewManagedSettings: ({ query }: { query: { key_id: string } }): RouteResponse<'previewManagedSettings'> => {
       const record = ctx.keys.get(query.key_id);

@@ -187,11 +187,42 @@ export function layersFor(ctx: GatewayContext, key: KeyRecord): StoredLayer[] {
 export function managedSettingsFor(ctx: GatewayContext, key: KeyRecord): ManagedSettingsDocument | null {
   const layers = layersFor(ctx, key);
   const catalog = ctx.pricing().catalog.map((model) => model.id);
-  if (layers.length === 0 && !policyImpliesSettings(key.policy, catalog)) return null;
+  const hints = ctx.settings.config.managed_settings_hint_headers;
+  if (layers.length === 0 && !policyImpliesSettings(key.policy, catalog) && !hints) return null;
   const layered = layers.reduce<Settings>((merged, layer) => mergeSettings(merged, layer.settings), {});
-  const settings = applyKeyPolicy(layered, key.policy, catalog);
+  let settings = applyKeyPolicy(layered, key.policy, catalog);
+  if (hints) settings = mergeSettings(settings, { env: { [HINT_HEADERS_VARIABLE]: '1' } });
   return { uuid: managedSettingsUuid(key.id), checksum: settingsChecksum(settings), settings };
 }
+
+/** The variable that makes Claude Code send x-claude-code-managed-settings-checksum on each model request. */
+export const HINT_HEADERS_VARIABLE = 'CLAUDE_CODE_GATEWAY_HINT_HEADERS';
+const CHECKSUM_HEADER = 'x-claude-code-managed-settings-checksum';
+/** The protocol asks a gateway to keep accepting the previous checksum for at least an hour after an edit. */
+const PREVIOUS_ACCEPTED_MS = 2 * 60 * 60_000;
+
+/**
+ * What a signed-in model request says of the managed settings it runs under, with hint headers on:
+ * `current` (the checksum of what is served now, or of what was served this key within two hours:
+ * a session polls hourly), `stale` (any other value: out of date, edited, or another policy), or
+ * `missing` (no checksum: an older client, `claude ssh`, or a machine that never took the settings).
+ * Null when hint headers are off or the request is not signed in. The checksum itself is not kept.
+ */
+export function settingsStateOf(
+  ctx: GatewayContext,
+  key: KeyRecord,
+  header: string | string[] | undefined,
+  now: number,
+): 'current' | 'stale' | 'missing' | null {
+  if (!ctx.settings.config.managed_settings_hint_headers) return null;
+  const checksum = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (!checksum) return 'missing';
+  if (managedSettingsFor(ctx, key)?.checksum === checksum) return 'current';
+  return ctx.managedSettings.servedSince(key.id, checksum, now - PREVIOUS_ACCEPTED_MS) ? 'current' : 'stale';
+}
+
+export const settingsChecksumHeader = (headers: IncomingMessage['headers']): string | string[] | undefined =>
+  headers[CHECKSUM_HEADER];
 
 /** What the admin is told about a layer as it is saved: an `env` block asks every teammate to approve it. */
 export function layerWarnings(settings: Settings): string[] {
@@ -223,6 +254,7 @@ export function serveManagedSettings(
   }
   const etag = `"${document.checksum}"`;
   const headers = { etag, 'cache-control': 'private, no-cache' };
+  ctx.managedSettings.noteServed(key.id, document.checksum, ctx.clock());
   if (ifNoneMatchNames(req.headers['if-none-match'], document.checksum)) {
     res.writeHead(304, headers);
     res.end();

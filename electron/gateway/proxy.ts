@@ -25,6 +25,7 @@ import type { GatewayContext } from './context.js';
 import { clip } from './clip.js';
 import { asGatewayError, badRequest, errorBody, GatewayError, sendError } from './errors.js';
 import { noteKeyFailure, refuseThrottledAddress } from './lan-guard.js';
+import { settingsChecksumHeader, settingsStateOf } from './managed-settings.js';
 import { signInStillGranted } from './sign-in.js';
 import { isSignedIn, isUpstreamRateLimitHeader, signedInRefusal, usageHeaders } from './usage-limits.js';
 import { ACCESS_TOKEN_PREFIX } from '../store/sign-ins.js';
@@ -121,6 +122,8 @@ interface Attempt {
   signedIn: boolean;
   /** The usage-limit headers of a successful answer to a signed-in client. */
   usageHeaders: Record<string, string>;
+  /** With hint headers on, what a signed-in request said of its managed settings. */
+  managedSettings: 'current' | 'stale' | 'missing' | null;
   /** On GET /v1/models with a key: which listed models the key may use (the rest are left out). */
   allowsModel: ((model: string) => boolean) | null;
 }
@@ -166,6 +169,7 @@ export async function handleInference(
     signedIn: false,
     usageHeaders: {},
     allowsModel: null,
+    managedSettings: null,
   };
   // The upstream call stops when the client leaves, or when a shutdown's grace period runs out.
   const clientGone = new AbortController();
@@ -238,8 +242,10 @@ async function serve(
       ).catch((error: unknown) => {
         throw attempt.signedIn ? signedInRefusal(ctx, error, key, attribution, ctx.clock()) : error;
       });
-      if (attempt.signedIn && route.endpoint === 'messages')
+      if (attempt.signedIn && route.endpoint === 'messages') {
         attempt.usageHeaders = usageHeaders(ctx, key, attribution, attempt.createdAt);
+        attempt.managedSettings = settingsStateOf(ctx, key, settingsChecksumHeader(req.headers), attempt.createdAt);
+      }
       if (route.endpoint === 'models')
         attempt.allowsModel = (model) => ctx.ledger.decideModel(key, attribution, model).allowed;
     }
@@ -851,6 +857,7 @@ function toLogRecord(
     session_id: attempt.sessionId,
     agent_id: clip(headerValue(req.headers, 'x-claude-code-agent-id'), CLIENT_TEXT_LIMITS.sessionId),
     parent_agent_id: clip(headerValue(req.headers, 'x-claude-code-parent-agent-id'), CLIENT_TEXT_LIMITS.sessionId),
+    managed_settings: attempt.managedSettings,
     client: clip(headerValue(req.headers, 'user-agent'), CLIENT_TEXT_LIMITS.userAgent),
     method: req.method ?? 'GET',
     path: clip(req.url ?? '', CLIENT_TEXT_LIMITS.path),

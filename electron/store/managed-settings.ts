@@ -42,7 +42,24 @@ export class ManagedSettingsStore {
          ON CONFLICT (scope, owner_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at`,
       ),
       remove: db.prepare<[string, string]>('DELETE FROM managed_settings WHERE scope = ? AND owner_id = ?'),
+      served: db.prepare(
+        `INSERT INTO managed_settings_served (virtual_key_id, checksum, last_served_at) VALUES (?, ?, ?)
+         ON CONFLICT (virtual_key_id, checksum) DO UPDATE SET last_served_at = excluded.last_served_at`,
+      ),
+      servedSince: db.prepare<[string, string, number], { found: number }>(
+        'SELECT 1 AS found FROM managed_settings_served WHERE virtual_key_id = ? AND checksum = ? AND last_served_at >= ?',
+      ),
     };
+  }
+
+  /** Notes that a key's client was given (or confirmed, with a 304) the settings with this checksum. */
+  noteServed(keyId: string, checksum: string, now: number): void {
+    this.statements.served.run(keyId, checksum, now);
+  }
+
+  /** Whether this checksum was served to the key at `since` or later. */
+  servedSince(keyId: string, checksum: string, since: number): boolean {
+    return this.statements.servedSince.get(keyId, checksum, since) !== undefined;
   }
 
   all(): StoredLayer[] {

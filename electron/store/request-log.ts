@@ -26,6 +26,8 @@ export interface LogRecord {
   /** The Claude Code agent that sent the request, and the one that started it (subagents); absent in older held-over records. */
   agent_id?: string | null;
   parent_agent_id?: string | null;
+  /** With hint headers on, whether a signed-in client's managed settings were current, stale or missing. */
+  managed_settings?: 'current' | 'stale' | 'missing' | null;
   client: string | null;
   method: string;
   path: string;
@@ -120,6 +122,7 @@ interface LogRow {
   session_id: string | null;
   agent_id: string | null;
   parent_agent_id: string | null;
+  managed_settings: 'current' | 'stale' | 'missing' | null;
   client: string | null;
   method: string;
   path: string;
@@ -282,6 +285,7 @@ export class RequestLog {
   private readonly allTraces;
   private readonly insert;
   private readonly touchKey;
+  private readonly settingsStates;
   private readonly byId;
   private readonly sessionSummary;
   private readonly deleteBefore;
@@ -330,13 +334,20 @@ export class RequestLog {
          cache_creation_tokens, cache_creation_5m_tokens, cache_creation_1h_tokens, cache_read_tokens, cost_micros,
          cost_estimated, price_id, latency_ms, ttfb_ms, stop_reason, tool_names, request_bytes, response_bytes, upstream_request_id,
          user_id, team_id, customer_id, refusal_reason, requested_model, removed_tools, usage_by_model,
-         web_search_requests, web_fetch_requests, agent_id, parent_agent_id)
+         web_search_requests, web_fetch_requests, agent_id, parent_agent_id, managed_settings)
        VALUES (@request_id, @created_at, @virtual_key_id, @virtual_key_name, @session_id, @client, @method, @path,
          @endpoint, @model, @provider, @status, @status_code, @error_type, @error_message, @stream, @input_tokens, @output_tokens,
          @cache_creation_tokens, @cache_creation_5m_tokens, @cache_creation_1h_tokens, @cache_read_tokens, @cost_micros,
          @cost_estimated, @price_id, @latency_ms, @ttfb_ms, @stop_reason, @tool_names, @request_bytes, @response_bytes, @upstream_request_id,
          @user_id, @team_id, @customer_id, @refusal_reason, @requested_model, @removed_tools, @usage_by_model,
-         @web_search_requests, @web_fetch_requests, @agent_id, @parent_agent_id)`,
+         @web_search_requests, @web_fetch_requests, @agent_id, @parent_agent_id, @managed_settings)`,
+    );
+    this.settingsStates = db.prepare<
+      [],
+      { virtual_key_id: string; managed_settings: 'current' | 'stale' | 'missing'; created_at: number }
+    >(
+      `SELECT virtual_key_id, managed_settings, MAX(created_at) AS created_at FROM request_logs
+       WHERE managed_settings IS NOT NULL AND virtual_key_id IS NOT NULL GROUP BY virtual_key_id`,
     );
     this.touchKey = db.prepare('UPDATE virtual_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?');
     this.byId = db.prepare<[number], LogRow>(`${SELECT_ENTRY} WHERE l.id = ?`);
@@ -883,6 +894,16 @@ export class RequestLog {
     return this.spendSlots[group].all(from, to);
   }
 
+  /** Per key, what its latest signed-in request said of its managed settings (hint headers on). */
+  latestSettingsStates(): {
+    virtual_key_id: string;
+    managed_settings: 'current' | 'stale' | 'missing';
+    created_at: number;
+  }[] {
+    this.flush();
+    return this.settingsStates.all();
+  }
+
   /** The id of the last row written (0 for an empty log): where a reader of rows written from now on starts. */
   latestId(): number {
     this.flush();
@@ -981,6 +1002,7 @@ function toRow(record: LogRecord): Record<string, string | number | null> {
     web_fetch_requests: usage.web_fetch_requests ?? 0,
     agent_id: record.agent_id ?? null,
     parent_agent_id: record.parent_agent_id ?? null,
+    managed_settings: record.managed_settings ?? null,
   };
 }
 
@@ -995,6 +1017,7 @@ function toEntry(row: LogRow): LogEntry {
     session_id: row.session_id,
     agent_id: row.agent_id,
     parent_agent_id: row.parent_agent_id,
+    managed_settings: row.managed_settings,
     client: row.client,
     method: row.method,
     path: row.path,

@@ -18,6 +18,7 @@ const defaults: ClientConfig = {
   audit_retention_days: 365,
   budget_time_zone: 'UTC',
   sign_in_key_template: {},
+  managed_settings_hint_headers: false,
 };
 
 export const DEFAULT_NOTIFICATIONS: NotificationSettings = {

@@ -581,6 +581,7 @@ describe('client config', () => {
       audit_retention_days: 365,
       budget_time_zone: 'UTC',
       sign_in_key_template: {},
+      managed_settings_hint_headers: false,
     });
   });
 
@@ -596,6 +597,7 @@ describe('client config', () => {
       audit_retention_days: 365,
       budget_time_zone: 'UTC',
       sign_in_key_template: {},
+      managed_settings_hint_headers: false,
     });
 
     await gw.restart();

@@ -28,6 +28,7 @@ const CONFIG: ClientConfig = {
   audit_retention_days: 365,
   budget_time_zone: 'UTC',
   sign_in_key_template: {},
+  managed_settings_hint_headers: false,
 };
 
 const CHECKPOINT: AuditCheckpoint = {

@@ -79,6 +79,7 @@ function shellRoutes(
           audit_retention_days: 365,
           budget_time_zone: 'UTC',
           sign_in_key_template: {},
+          managed_settings_hint_headers: false,
         },
       },
     }),

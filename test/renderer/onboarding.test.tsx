@@ -119,6 +119,7 @@ function firstRunRoutes(overrides: Record<string, (call: RecordedCall) => { stat
           audit_retention_days: 365,
           budget_time_zone: 'UTC',
           sign_in_key_template: {},
+          managed_settings_hint_headers: false,
         },
       },
     }),

@@ -69,6 +69,7 @@ export function logRow(id: number, overrides: Partial<LogRow> = {}): LogRow {
     session_id: 'sess-0001',
     agent_id: null,
     parent_agent_id: null,
+    managed_settings: null,
     client: 'claude-code',
     method: 'POST',
     path: '/v1/messages',

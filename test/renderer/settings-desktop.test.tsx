@@ -22,7 +22,15 @@ import {
   type RecordedCall,
 } from './pages-fixtures';
 
-const CONFIG = { enforce_auth_on_inference: true, capture_content: true, retention_days: 90, audit_retention_days: 365, budget_time_zone: 'UTC', sign_in_key_template: {} };
+const CONFIG = {
+  enforce_auth_on_inference: true,
+  capture_content: true,
+  retention_days: 90,
+  audit_retention_days: 365,
+  budget_time_zone: 'UTC',
+  sign_in_key_template: {},
+  managed_settings_hint_headers: false,
+};
 
 let restoreFetch: () => void = () => undefined;
 

@@ -27,6 +27,7 @@ const config = {
     audit_retention_days: 365,
     budget_time_zone: 'UTC',
     sign_in_key_template: {},
+    managed_settings_hint_headers: false,
   },
 };
 

@@ -50,6 +50,7 @@ const CONFIG: ClientConfig = {
   audit_retention_days: 365,
   budget_time_zone: 'UTC',
   sign_in_key_template: TEMPLATE,
+  managed_settings_hint_headers: false,
 };
 
 const PRIYA = makeUser({ id: 'u-priya', name: 'Priya R.', email: 'Priya@Example.com', team_id: 't-web' });

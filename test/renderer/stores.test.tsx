@@ -292,6 +292,7 @@ describe('session store', () => {
                 audit_retention_days: 365,
                 budget_time_zone: 'UTC',
                 sign_in_key_template: {},
+                managed_settings_hint_headers: false,
               },
             })
           : refusal(401, 'The admin API needs Authorization: Bearer <admin token>.'),

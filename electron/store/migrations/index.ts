@@ -9,6 +9,7 @@ import signIns from './0007-sign-ins.js';
 import managedSettings from './0008-managed-settings.js';
 import agents from './0009-agents.js';
 import telemetry from './0010-telemetry.js';
+import settingsHints from './0011-settings-hints.js';
 
 export interface Migration {
   name: string;
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   { name: '0008-managed-settings', sql: managedSettings },
   { name: '0009-agents', sql: agents },
   { name: '0010-telemetry', sql: telemetry },
+  { name: '0011-settings-hints', sql: settingsHints },
 ];
