@@ -13,6 +13,7 @@ import ModelsPage from './pages/models/index';
 import OnboardingPage from './pages/onboarding/index';
 import OrganisationPage from './pages/organisation/index';
 import OverviewPage from './pages/overview/index';
+import PolicyPage from './pages/policy/index';
 import ProvidersPage from './pages/providers/index';
 import SettingsPage from './pages/settings/index';
 import SignInsPage, { PendingSignInsCount } from './pages/sign-ins/index';
@@ -24,6 +25,8 @@ export const PAGES: readonly PageEntry[] = [
   { id: 'keys', label: 'Keys', component: KeysPage },
   // #/sign-ins: the tray and the sign-in notifications open this page.
   { id: 'sign-ins', label: 'Sign-ins', component: SignInsPage, badge: PendingSignInsCount },
+  // #/policy: the managed settings signed-in Claude Codes receive; #/policy?key=<id> previews one key's.
+  { id: 'policy', label: 'Claude Code policy', component: PolicyPage },
   { id: 'organisation', label: 'Organisation', component: OrganisationPage },
   { id: 'models', label: 'Models & pricing', component: ModelsPage },
   { id: 'providers', label: 'Providers', component: ProvidersPage },

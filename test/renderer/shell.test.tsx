@@ -120,6 +120,7 @@ describe('shell in a browser', () => {
       'Overview',
       'Keys',
       'Sign-ins',
+      'Claude Code policy',
       'Organisation',
       'Models & pricing',
       'Providers',

@@ -30,6 +30,12 @@ export const icons = {
       <path d="M2.5 8h7M7 5.5 9.5 8 7 10.5" />
     </Icon>
   ),
+  policy: (
+    <Icon>
+      <path d="M4 1.5h5.5L12.5 4.5v10h-8.5z" />
+      <path d="M9.5 1.5v3h3M6.5 8.5h4M6.5 11h4M6.5 6h1.5" />
+    </Icon>
+  ),
   organisation: (
     <Icon>
       <rect x="6" y="1.5" width="4" height="3.5" rx="1" />

@@ -8,7 +8,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { ErrorBanner, errorMessage } from '../../components/ErrorBanner';
 import { useEndpoints } from '../../components/hooks';
 import { PageHeader } from '../../components/PageHeader';
-import { setRouteParams, useRoute } from '../../components/router';
+import { Link, setRouteParams, useRoute } from '../../components/router';
 import { Loading } from '../../components/Spinner';
 import type { VirtualKey } from '../../../../shared/schemas';
 import { keysSelectors, useKeys, type CreatedKey } from '../../stores/keys';
@@ -238,7 +238,18 @@ function KeyEditor({ editing, teams, users, onClose, onCreate, onUpdate }: KeyEd
     <Dialog
       open
       title={editing.mode === 'create' ? 'Create a key' : `Edit “${editing.key.name}”`}
-      description={editing.mode === 'create' ? 'Only the name is required. Everything else can be changed later.' : 'Only the fields you change are sent; budgets you leave alone keep their spend.'}
+      description={
+        editing.mode === 'create' ? (
+          'Only the name is required. Everything else can be changed later.'
+        ) : (
+          <>
+            Only the fields you change are sent; budgets you leave alone keep their spend.{' '}
+            <Link to="/policy" params={{ key: editing.key.id }}>
+              Preview its Claude Code policy
+            </Link>
+          </>
+        )
+      }
       onClose={onClose}
       size="lg"
       dismissible={!busy}
