@@ -53,7 +53,7 @@ describe.skipIf(unavailable !== null)('Claude Code /login over the LAN with TLS'
     await stopAllProcesses();
     await gw?.close();
     teammate?.remove();
-    if (home) rmSync(home, { recursive: true, force: true });
+    if (home) rmSync(home, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   });
 
   const env = (): NodeJS.ProcessEnv => claudeCodeProcessEnv(home, { TERM: 'xterm-256color' });

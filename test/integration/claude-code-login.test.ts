@@ -80,7 +80,7 @@ afterEach(async () => {
   terminal = null;
   await stopAllProcesses();
   await gw.close();
-  rmSync(home, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
 });
 
 const env = (): NodeJS.ProcessEnv => claudeCodeProcessEnv(home, { TERM: 'xterm-256color' });

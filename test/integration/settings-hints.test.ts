@@ -140,7 +140,7 @@ describe('managed settings hint headers', () => {
         'stale',
       );
     } finally {
-      rmSync(home, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
     }
   }, 90_000);
 });

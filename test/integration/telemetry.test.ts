@@ -517,7 +517,7 @@ describe('the real Claude Code 2.1.330 exporting to Tollgate', () => {
   });
 
   afterEach(() => {
-    rmSync(home, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   });
 
   it.each(['http/json', 'http/protobuf'])(

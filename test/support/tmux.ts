@@ -52,6 +52,8 @@ export function openTerminal(
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
+    // The program may still be writing to its HOME for a moment after the server goes: callers that
+    // remove that HOME next retry (rmSync's maxRetries).
     close: () => {
       try {
         tmux('kill-server');
