@@ -1,6 +1,6 @@
 // The request log as the logs page sees it: the active filter, the rows loaded so far (keyset pages,
-// newest first), the live tail, the selected row's detail and a session's timeline. Server data has
-// its home here; the page only renders it and turns user intent into these actions.
+// newest first), the live tail, the selected row's detail and a session's timeline with what Claude
+// Code's telemetry says the agent did in it. Server data has its home here; the page only renders it and turns user intent into these actions.
 import { create, type StateCreator } from 'zustand';
 import { logStatusSchema, type LogQuery } from '../../../shared/schemas';
 import type { RouteResponse } from '../../../shared/contract';
@@ -9,6 +9,9 @@ import { callApi, onSignOut } from './session';
 export type LogRow = RouteResponse<'listLogs'>['logs'][number];
 export type LogDetail = RouteResponse<'getLog'>;
 export type SessionTimeline = RouteResponse<'getSessionTimeline'>;
+/** A session's telemetry (events oldest first, the pages loaded so far) with the whole session's totals. */
+export type SessionActivity = RouteResponse<'getSessionEvents'>;
+export type SessionEvent = SessionActivity['events'][number];
 
 /** The filter as the user states it (and as the URL carries it): strings, relative ranges unresolved. */
 export interface LogFilters {
@@ -48,6 +51,8 @@ export const FILTER_KEYS = [
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
 export const PAGE_SIZE = 200;
+/** Telemetry events per page: the API's most, since a session's events outnumber its requests. */
+export const ACTIVITY_PAGE_SIZE = 1000;
 
 const RANGE_MS: Record<string, number> = {
   '15m': 15 * 60_000,
@@ -147,6 +152,11 @@ interface SessionState {
   timeline: SessionTimeline | null;
   timelineStatus: Load;
   timelineError: string | null;
+  /** Claude Code's telemetry for the session; loaded beside the timeline, failing on its own. */
+  activity: SessionActivity | null;
+  activityStatus: Load;
+  activityError: string | null;
+  activityLoadingMore: boolean;
 }
 
 /** Names for the key, team and user filters (ids go in the query; people pick by name). */
@@ -181,6 +191,10 @@ export const initialLogsState: LogsState = {
   timeline: null,
   timelineStatus: 'idle',
   timelineError: null,
+  activity: null,
+  activityStatus: 'idle',
+  activityError: null,
+  activityLoadingMore: false,
   options: null,
 };
 
@@ -200,7 +214,12 @@ interface DetailActions {
 }
 
 interface SessionActions {
+  /** The session's requests and its telemetry, side by side. */
   loadSession: (sessionId: string) => Promise<void>;
+  /** The first page of the session's telemetry again (a retry after a failure). */
+  loadActivity: (sessionId: string) => Promise<void>;
+  /** The next page of telemetry, appended. Ignored while one is loading or when there is none. */
+  loadMoreActivity: () => Promise<void>;
   clearSession: () => void;
 }
 
@@ -309,19 +328,63 @@ const createDetailSlice: StateCreator<LogsStore, [], [], DetailActions> = (set, 
   closeDetail: () => set({ selectedId: null, detail: null, detailStatus: 'idle', detailError: null }),
 });
 
+const noActivity = { activity: null, activityStatus: 'idle', activityError: null, activityLoadingMore: false } as const;
+/** Bumped by every first-page load of telemetry; answers to an older one (or its later pages) are dropped. */
+let activityTicket = 0;
+
 const createSessionSlice: StateCreator<LogsStore, [], [], SessionActions> = (set, get) => ({
   loadSession: async (sessionId) => {
     set({ sessionId, timeline: null, timelineStatus: 'loading', timelineError: null });
+    const activity = get().loadActivity(sessionId);
     try {
       const timeline = await callApi('getSessionTimeline', { params: { id: sessionId } });
-      if (get().sessionId !== sessionId) return;
-      set({ timeline, timelineStatus: 'ready' });
+      if (get().sessionId === sessionId) set({ timeline, timelineStatus: 'ready' });
     } catch (error) {
-      if (get().sessionId !== sessionId) return;
-      set({ timelineStatus: 'error', timelineError: message(error) });
+      if (get().sessionId === sessionId) set({ timelineStatus: 'error', timelineError: message(error) });
+    }
+    await activity;
+  },
+
+  loadActivity: async (sessionId) => {
+    const ticket = ++activityTicket;
+    set({ sessionId, ...noActivity, activityStatus: 'loading' });
+    try {
+      const activity = await callApi('getSessionEvents', {
+        params: { id: sessionId },
+        query: { limit: ACTIVITY_PAGE_SIZE },
+      });
+      if (ticket === activityTicket && get().sessionId === sessionId) set({ activity, activityStatus: 'ready' });
+    } catch (error) {
+      if (ticket === activityTicket && get().sessionId === sessionId)
+        set({ activityStatus: 'error', activityError: message(error) });
     }
   },
-  clearSession: () => set({ sessionId: null, timeline: null, timelineStatus: 'idle', timelineError: null }),
+
+  loadMoreActivity: async () => {
+    const { sessionId, activity, activityStatus, activityLoadingMore } = get();
+    if (!sessionId || !activity || activityStatus !== 'ready' || activityLoadingMore || !activity.next_cursor) return;
+    const ticket = activityTicket;
+    const current = (): boolean => ticket === activityTicket && get().sessionId === sessionId;
+    set({ activityLoadingMore: true, activityError: null });
+    try {
+      const page = await callApi('getSessionEvents', {
+        params: { id: sessionId },
+        query: { limit: ACTIVITY_PAGE_SIZE, cursor: activity.next_cursor },
+      });
+      const loaded = get().activity;
+      if (!current() || !loaded) return;
+      const seen = new Set(loaded.events.map((event) => event.id));
+      set({
+        activity: { ...page, events: [...loaded.events, ...page.events.filter((event) => !seen.has(event.id))] },
+        activityLoadingMore: false,
+      });
+    } catch (error) {
+      if (current()) set({ activityLoadingMore: false, activityError: message(error) });
+    }
+  },
+
+  clearSession: () =>
+    set({ sessionId: null, timeline: null, timelineStatus: 'idle', timelineError: null, ...noActivity }),
 });
 
 const createOptionsSlice: StateCreator<LogsStore, [], [], OptionsActions> = (set) => ({

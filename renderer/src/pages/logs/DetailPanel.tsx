@@ -172,6 +172,7 @@ function Summary({
             )}
           </span>
         </div>
+        {log.client_cost !== null && <ClientCost log={log} clientCost={log.client_cost} />}
         {itemised && <ModelBreakdown usage={log.usage_by_model} />}
         {itemised && (
           <div className="logs-model-usage">
@@ -339,6 +340,37 @@ function Summary({
         </dl>
       </section>
     </>
+  );
+}
+
+/** Claude Code's own cost for the request (from its telemetry) beside Tollgate's: reconciliation. */
+function ClientCost({ log, clientCost }: { log: LogRow; clientCost: number }) {
+  const difference = clientCost - log.cost;
+  return (
+    <p className={log.client_cost_differs ? 'logs-client-cost is-different' : 'logs-client-cost'}>
+      <span>
+        Claude Code&apos;s own cost:{' '}
+        <span className="num" title="From the api_request event Claude Code's telemetry sent for this request">
+          {costExact(clientCost)}
+        </span>
+      </span>
+      {log.client_cost_differs ? (
+        <>
+          <Badge
+            tone="warning"
+            title="Further apart than rounding: check the price table against what Claude Code assumes"
+          >
+            differs
+          </Badge>
+          <span className="muted">
+            {difference > 0 ? '+' : '−'}
+            {costExact(Math.abs(difference))} against Tollgate&apos;s
+          </span>
+        </>
+      ) : (
+        <span className="muted">agrees with Tollgate&apos;s</span>
+      )}
+    </p>
   );
 }
 

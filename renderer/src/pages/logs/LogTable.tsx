@@ -257,9 +257,25 @@ const Row = memo(function Row({
         <span className={cacheTokens === 0 ? 'muted' : undefined}>{tokensShort(cacheTokens)}</span>
       </span>
       <span role="cell" className="logs-end">
-        <span className="num" title={costExact(row.cost)}>
+        <span
+          className="num"
+          title={
+            row.client_cost === null
+              ? costExact(row.cost)
+              : `${costExact(row.cost)}; Claude Code's own cost ${costExact(row.client_cost)}`
+          }
+        >
           {cost(row.cost)}
         </span>
+        {row.client_cost_differs && (
+          <span
+            className="logs-differs"
+            title={`Claude Code's own cost differs: ${costExact(row.client_cost ?? 0)}`}
+            aria-label="Claude Code's cost differs"
+          >
+            ≠
+          </span>
+        )}
         {row.cost_estimated && (
           <span
             className="logs-estimated"

@@ -58,7 +58,7 @@ export default function LogsPage() {
         title={sessionId ? 'Session' : 'Logs'}
         description={
           sessionId
-            ? 'One Claude Code session, request by request, with the running cost.'
+            ? 'One Claude Code session, request by request, with the running cost and what the agent did between them.'
             : 'Every request through the gateway: who sent it, what it cost, how long it took, and what was said.'
         }
         actions={sessionId ? undefined : <HeaderActions filters={filters} />}
@@ -200,8 +200,14 @@ function SessionPane({ sessionId, onBack }: { sessionId: string; onBack: () => v
   const timeline = useLogs((state) => state.timeline);
   const status = useLogs((state) => state.timelineStatus);
   const error = useLogs((state) => state.timelineError);
+  const activity = useLogs((state) => state.activity);
+  const activityStatus = useLogs((state) => state.activityStatus);
+  const activityError = useLogs((state) => state.activityError);
+  const activityLoadingMore = useLogs((state) => state.activityLoadingMore);
   const selectedId = useLogs((state) => state.selectedId);
   const loadSession = useLogs((state) => state.loadSession);
+  const loadActivity = useLogs((state) => state.loadActivity);
+  const loadMoreActivity = useLogs((state) => state.loadMoreActivity);
   const select = useLogs((state) => state.select);
   return (
     <div className={selectedId === null ? 'logs-main' : 'logs-main has-detail'}>
@@ -210,9 +216,15 @@ function SessionPane({ sessionId, onBack }: { sessionId: string; onBack: () => v
         timeline={timeline?.session_id === sessionId ? timeline : null}
         status={status}
         error={error}
+        activity={activity}
+        activityStatus={activityStatus}
+        activityError={activityError}
+        activityLoadingMore={activityLoadingMore}
         selectedId={selectedId}
         onOpen={(row) => void select(row.id)}
         onRetry={() => void loadSession(sessionId)}
+        onRetryActivity={() => void loadActivity(sessionId)}
+        onMoreActivity={() => void loadMoreActivity()}
         onBack={onBack}
       />
       {selectedId !== null && <Detail onSession={(id) => showFilters({ session: id })} />}
