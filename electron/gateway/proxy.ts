@@ -415,6 +415,22 @@ export function identifyCredential(ctx: GatewayContext, presented: string, now: 
   return signIn && signInStillGranted(ctx, signIn) ? key : { ...key, active: false };
 }
 
+/**
+ * What a bearer endpoint beside inference (/managed/settings, /api/oauth/usage, the OTLP routes) was
+ * given: the credential and the working key it stands for (null when none), or, for a /login token
+ * whose sign-in has ended, the protocol's re-login 401 to answer with.
+ */
+export function bearerCredential(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  now: number,
+): { refusal: GatewayError } | { presented: string | null; key: KeyIdentity | null } {
+  const presented = presentedKey(req.headers);
+  const key = presented === null ? null : identifyCredential(ctx, presented, now);
+  if (presented?.startsWith(ACCESS_TOKEN_PREFIX) && !key?.active) return { refusal: signInEnded(key === null) };
+  return { presented, key: key?.active ? key : null };
+}
+
 /** Refuses a request whose key is missing (when keys are enforced), unknown, or revoked. */
 function admitKey(ctx: GatewayContext, presented: string | null, key: KeyIdentity | null): void {
   if (presented?.startsWith(ACCESS_TOKEN_PREFIX) && !key?.active) throw signInEnded(key === null);

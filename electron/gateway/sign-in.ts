@@ -17,9 +17,8 @@ import { approveSignIn } from './admin-sign-ins.js';
 import { clip } from './clip.js';
 import type { GatewayContext } from './context.js';
 import { GatewayError, sendError } from './errors.js';
-import { identifyCredential, presentedKey, readBody, signInEnded } from './proxy.js';
+import { bearerCredential, readBody } from './proxy.js';
 import { serveManagedSettings } from './managed-settings.js';
-import { ACCESS_TOKEN_PREFIX } from '../store/sign-ins.js';
 
 export const DEVICE_PAGE_PATH = '/device';
 const METADATA_PATH = '/.well-known/oauth-authorization-server';
@@ -287,10 +286,9 @@ export const MANAGED_SETTINGS_PATH = '/managed/settings';
  * protocol's "no policy", when none applies and the client carries on.
  */
 export function handleManagedSettings(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
-  const presented = presentedKey(req.headers);
-  const key = presented === null ? null : identifyCredential(ctx, presented, ctx.clock());
-  if (!key?.active) {
-    if (presented?.startsWith(ACCESS_TOKEN_PREFIX)) return sendError(res, signInEnded(key === null));
+  const credential = bearerCredential(ctx, req, ctx.clock());
+  if ('refusal' in credential) return sendError(res, credential.refusal);
+  if (!credential.key) {
     return sendError(
       res,
       new GatewayError(
@@ -303,7 +301,7 @@ export function handleManagedSettings(ctx: GatewayContext, req: IncomingMessage,
       ),
     );
   }
-  serveManagedSettings(ctx, req, res, key);
+  serveManagedSettings(ctx, req, res, credential.key);
 }
 
 // ---- the verification page ----------------------------------------------------------------------

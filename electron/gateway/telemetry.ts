@@ -7,7 +7,6 @@
 // to the key the bearer stands for, its user and team; data without a live credential, that cannot be
 // read, is too large, or over the key's rate, is discarded. Traces are read by no one yet: accepted, dropped.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ACCESS_TOKEN_PREFIX } from '../store/sign-ins.js';
 import type { KeyIdentity } from '../store/virtual-keys.js';
 import type { GatewayContext } from './context.js';
 import { GatewayError, sendError } from './errors.js';
@@ -21,7 +20,7 @@ import {
   type OtlpEncoding,
   type TelemetrySignal,
 } from './otlp.js';
-import { identifyCredential, presentedKey, signInEnded } from './proxy.js';
+import { bearerCredential } from './proxy.js';
 import type { ListenerPolicy } from './server.js';
 
 export type { TelemetrySignal };
@@ -81,21 +80,20 @@ export async function handleTelemetry(
     );
   }
   const now = ctx.clock();
-  const presented = presentedKey(req.headers);
-  const key = presented === null ? null : identifyCredential(ctx, presented, now);
-  if (presented?.startsWith(ACCESS_TOKEN_PREFIX) && !key?.active) {
-    const refusal = signInEnded(key === null);
-    noteKeyFailure(ctx, listener, req, refusal);
+  const credential = bearerCredential(ctx, req, now);
+  if ('refusal' in credential) {
+    noteKeyFailure(ctx, listener, req, credential.refusal);
     req.resume();
-    return sendError(res, refusal);
+    return sendError(res, credential.refusal);
   }
+  const { key } = credential;
 
   const raw = await readBounded(req, MAX_TELEMETRY_BODY_BYTES);
   if (raw === 'gone') return;
   const gzip = /^\s*gzip\s*$/i.test(String(req.headers['content-encoding'] ?? ''));
   const body = raw === null ? null : gzip ? inflate(raw, MAX_TELEMETRY_BODY_BYTES) : raw;
   const encoding = encodingOf(req.headers['content-type'], body ?? Buffer.alloc(0));
-  if (key?.active && body !== null && body.length > 0 && signal !== 'traces') {
+  if (key && body !== null && body.length > 0 && signal !== 'traces') {
     try {
       keep(ctx, signal, key, body, encoding, now);
     } catch (error) {

@@ -11,7 +11,7 @@ import type { KeyIdentity } from '../store/virtual-keys.js';
 import { ACCESS_TOKEN_PREFIX } from '../store/sign-ins.js';
 import type { GatewayContext } from './context.js';
 import { GatewayError, sendError } from './errors.js';
-import { identifyCredential, presentedKey, signInEnded } from './proxy.js';
+import { bearerCredential } from './proxy.js';
 
 export const OAUTH_USAGE_PATH = '/api/oauth/usage';
 const UNIFIED = 'anthropic-ratelimit-unified';
@@ -167,22 +167,16 @@ const percent = (fraction: number): number => Math.round(fraction * 100);
  * and this week's spend (UTC, the week from Monday) with null limits.
  */
 export function handleOAuthUsage(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
-  const presented = presentedKey(req.headers);
   const at = ctx.clock();
-  const key = presented === null ? null : identifyCredential(ctx, presented, at);
-  if (!key?.active || !isSignedIn(presented)) {
+  const credential = bearerCredential(ctx, req, at);
+  if ('refusal' in credential) return sendError(res, credential.refusal);
+  const { key, presented } = credential;
+  if (!key || !isSignedIn(presented)) {
     return sendError(
       res,
-      isSignedIn(presented)
-        ? signInEnded(key === null)
-        : new GatewayError(
-            401,
-            'authentication_error',
-            'Usage is for a Claude Code signed in to Tollgate with /login.',
-            {
-              'x-should-retry': 'false',
-            },
-          ),
+      new GatewayError(401, 'authentication_error', 'Usage is for a Claude Code signed in to Tollgate with /login.', {
+        'x-should-retry': 'false',
+      }),
     );
   }
   const all = standings(ctx, key, ctx.ledger.attribute(key, null), at);
