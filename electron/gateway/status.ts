@@ -5,12 +5,6 @@
 // reused for up to two seconds of real time, or until an admin changes something; everything else,
 // budget warnings included (the notifier reacts to them), is read fresh on every call and costs well
 // under a millisecond.
-//
-// Pending sign-ins are the exception in between: the store lists every pending row, expired ones
-// included, so the list is kept until invalidate() (called after every admin change and every /device
-// submission, the only ways a sign-in becomes pending or stops being so), until the count of live
-// codes changes (one expired, or was started) or for PENDING_MAX_AGE_MS at most; expiry is checked
-// against the clock on every call. With no live code at all, one COUNT answers and nothing is listed.
 import { performance } from 'node:perf_hooks';
 import { STATUS_PENDING_SIGN_INS_MAX, type GatewayStatus } from '../../shared/schemas.js';
 import { microsToUsd, usdToMicros } from '../pricing/cost.js';
@@ -23,15 +17,12 @@ import type { GatewayContext } from './context.js';
 export const BUDGET_WARNING_FRACTION = 0.8;
 const TOP_SPENDERS = 3;
 const TODAY_MAX_AGE_MS = 2_000;
-/** A safety net: the pending sign-ins are listed again at least this often even without invalidate(). */
-const PENDING_MAX_AGE_MS = 30_000;
 
 type Today = GatewayStatus['today'];
 type PendingSignIn = GatewayStatus['pending_sign_ins'][number];
 
 export class StatusReporter {
   private today: { value: Today; clock: number; computedAt: number } | null = null;
-  private pending: { signIns: SignIn[]; waiting: number; computedAt: number } | null = null;
 
   /** `context` is a getter because the context holds this reporter: it is built after it. */
   constructor(
@@ -57,37 +48,13 @@ export class StatusReporter {
         last_error: upstream.lastError,
         last_error_at: isoOrNull(upstream.lastErrorAt),
       },
-      pending_sign_ins: this.pendingSignIns(ctx),
+      pending_sign_ins: ctx.signIns.livePending(ctx.clock(), STATUS_PENDING_SIGN_INS_MAX).map(pendingView),
     };
   }
 
-  /**
-   * Something today's figures depend on changed (the time zone, a key's name), or a sign-in was asked
-   * for or decided: the next call reads them again.
-   */
+  /** Something today's figures depend on changed (the time zone, a key's name): the next call reads them again. */
   invalidate(): void {
     this.today = null;
-    this.pending = null;
-  }
-
-  /** Pending sign-ins whose code still works, newest first, at most STATUS_PENDING_SIGN_INS_MAX. */
-  private pendingSignIns(ctx: GatewayContext): PendingSignIn[] {
-    const now = ctx.clock();
-    // Codes started or pending that have not expired: none means nothing waits, and nothing is listed.
-    const waiting = ctx.signIns.waiting(now);
-    if (waiting === 0) {
-      this.pending = null;
-      return [];
-    }
-    const cached = this.pending;
-    if (!cached || cached.waiting !== waiting || performance.now() - cached.computedAt >= PENDING_MAX_AGE_MS) {
-      const signIns = ctx.signIns
-        .list('pending')
-        .filter((signIn) => signIn.expiresAt > now)
-        .slice(0, STATUS_PENDING_SIGN_INS_MAX);
-      this.pending = { signIns, waiting, computedAt: performance.now() };
-    }
-    return (this.pending?.signIns ?? []).filter((signIn) => signIn.expiresAt > now).map(pendingView);
   }
 
   private cachedToday(ctx: GatewayContext): Today {

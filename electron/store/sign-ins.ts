@@ -131,6 +131,9 @@ export class SignInStore {
       listByStatus: db.prepare<[string], SignInRow>(
         'SELECT * FROM sign_ins WHERE status = ? ORDER BY created_at DESC, id',
       ),
+      livePending: db.prepare<[number, number], SignInRow>(
+        `SELECT * FROM sign_ins WHERE status = 'pending' AND expires_at > ? ORDER BY created_at DESC, id LIMIT ?`,
+      ),
       byKey: db.prepare<[string], SignInRow>('SELECT * FROM sign_ins WHERE virtual_key_id = ?'),
       claim: db.prepare(
         `UPDATE sign_ins SET status = 'pending', name = @name, email = @email, claimed_at = @at
@@ -215,6 +218,11 @@ export class SignInStore {
   list(status?: Exclude<SignInStatus, 'started'>): SignIn[] {
     const rows = status ? this.statements.listByStatus.all(status) : this.statements.list.all();
     return rows.map(toSignIn);
+  }
+
+  /** Sign-ins waiting for the admin whose code still works, newest first, at most `limit`. */
+  livePending(now: number, limit: number): SignIn[] {
+    return this.statements.livePending.all(now, limit).map(toSignIn);
   }
 
   /** The sign-in a virtual key was made for, if any. */

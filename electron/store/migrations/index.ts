@@ -10,6 +10,7 @@ import managedSettings from './0008-managed-settings.js';
 import agents from './0009-agents.js';
 import telemetry from './0010-telemetry.js';
 import settingsHints from './0011-settings-hints.js';
+import liveSignIns from './0012-live-sign-ins.js';
 
 export interface Migration {
   name: string;
@@ -28,4 +29,5 @@ export const migrations: readonly Migration[] = [
   { name: '0009-agents', sql: agents },
   { name: '0010-telemetry', sql: telemetry },
   { name: '0011-settings-hints', sql: settingsHints },
+  { name: '0012-live-sign-ins', sql: liveSignIns },
 ];
