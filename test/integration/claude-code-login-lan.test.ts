@@ -49,7 +49,7 @@ describe.skipIf(unavailable !== null)('Claude Code /login over the LAN with TLS'
   });
 
   afterAll(async () => {
-    terminal?.close();
+    await terminal?.close();
     await stopAllProcesses();
     await gw?.close();
     teammate?.remove();

@@ -76,7 +76,7 @@ async function runLoginSnippet(): Promise<void> {
 }
 
 afterEach(async () => {
-  terminal?.close();
+  await terminal?.close();
   terminal = null;
   await stopAllProcesses();
   await gw.close();
@@ -170,7 +170,7 @@ describe.skipIf(!TMUX_AVAILABLE)('Claude Code /login against Tollgate', () => {
     expect(row).toMatchObject({ virtual_key_id: approved.body.virtual_key.id, user_id: approved.body.user.id });
     // The credential is the gateway's token, stored by the CLI; never the upstream's key.
     expect(readFileSync(join(home, '.claude', '.credentials.json'), 'utf8')).toContain('"jwt":"tg-at-');
-    cli.close();
+    await cli.close();
     terminal = null;
 
     const printed = await runProcess(CLAUDE, ['-p', 'REPLY WITH: print-mode-ok'], {
@@ -283,7 +283,7 @@ describe.skipIf(!TMUX_AVAILABLE)('Claude Code /login against Tollgate', () => {
     cli.send('Touch the marker file with Bash.');
     cli.send('Enter');
     await cli.waitFor(/● bash-was-refused/, 30_000);
-    cli.close();
+    await cli.close();
     terminal = null;
     expect(existsSync(marker)).toBe(false);
     const answered = gw.upstream

@@ -14,7 +14,8 @@ export interface Terminal {
   screen(): string;
   /** Waits until the screen matches, and returns the match; fails with the screen past the deadline. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
-  close(): void;
+  /** Ends the program and resolves once every process it started has exited. */
+  close(): Promise<void>;
 }
 
 export function openTerminal(
@@ -37,6 +38,9 @@ export function openTerminal(
     `${command.map(shellQuote).join(' ')}; sleep 600`,
   );
   const screen = (): string => tmux('capture-pane', '-t', 'test', '-p');
+  // tmux starts the pane's shell as a session leader, so its pid names the process group that holds
+  // the program and everything it spawned.
+  const paneGroup = Number(tmux('display-message', '-p', '-t', 'test', '#{pane_pid}').trim());
   return {
     send: (...keys) => {
       for (const key of keys) tmux('send-keys', '-t', 'test', ...(isKeyName(key) ? [key] : ['-l', key]));
@@ -52,16 +56,39 @@ export function openTerminal(
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
-    // The program may still be writing to its HOME for a moment after the server goes: callers that
-    // remove that HOME next retry (rmSync's maxRetries).
-    close: () => {
+    // Killing the server only hangs up on the program, which may go on writing to its HOME for a
+    // while; the caller removes that HOME next, so this waits until the whole group has exited.
+    async close() {
       try {
         tmux('kill-server');
       } catch {
         // Already gone.
       }
+      if (await groupExits(paneGroup, 'SIGHUP', 5_000)) return;
+      if (await groupExits(paneGroup, 'SIGKILL', 5_000)) return;
+      throw new Error(`the terminal's processes (group ${paneGroup}) outlived SIGKILL`);
     },
   };
+}
+
+async function groupExits(group: number, signal: NodeJS.Signals, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (signalGroup(group, signal)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+/** Signals every process in the group; false once none is left. */
+function signalGroup(group: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-group, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
 }
 
 const isKeyName = (key: string): boolean => /^(Enter|Escape|Up|Down|Left|Right|Tab|BSpace|C-[a-z])$/.test(key);
