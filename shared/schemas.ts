@@ -4,6 +4,20 @@
 import { z } from 'zod';
 
 /** Whether the runtime knows this IANA zone (Intl is in Node and in every browser). */
+/** An OTLP/HTTP base URL: http(s), no credentials in it (they would end up in logs), nothing after the path. */
+export function isCollectorUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    !url.username &&
+    !url.password &&
+    !url.search &&
+    !url.hash &&
+    !text.includes('#')
+  );
+}
+
 export function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -766,6 +780,16 @@ export const clientConfigSchema = z.object({
    * asks the developer to approve it once), so the log shows machines whose settings are stale or missing.
    */
   managed_settings_hint_headers: z.boolean(),
+  /**
+   * The operator's OpenTelemetry collector (its OTLP/HTTP base URL, as in OTEL_EXPORTER_OTLP_ENDPOINT):
+   * the telemetry signed-in Claude Code exports to Tollgate is sent on to `<url>/v1/logs|metrics|traces`,
+   * stamped with the user, team and key. null keeps it in Tollgate only.
+   */
+  telemetry_forward_url: z
+    .string()
+    .max(2048)
+    .refine(isCollectorUrl, 'must be an http:// or https:// URL without a user name or password, query or fragment')
+    .nullable(),
 });
 export type ClientConfig = z.infer<typeof clientConfigSchema>;
 

@@ -19,6 +19,7 @@ const defaults: ClientConfig = {
   budget_time_zone: 'UTC',
   sign_in_key_template: {},
   managed_settings_hint_headers: false,
+  telemetry_forward_url: null,
 };
 
 export const DEFAULT_NOTIFICATIONS: NotificationSettings = {

@@ -582,6 +582,7 @@ describe('client config', () => {
       budget_time_zone: 'UTC',
       sign_in_key_template: {},
       managed_settings_hint_headers: false,
+      telemetry_forward_url: null,
     });
   });
 
@@ -598,6 +599,7 @@ describe('client config', () => {
       budget_time_zone: 'UTC',
       sign_in_key_template: {},
       managed_settings_hint_headers: false,
+      telemetry_forward_url: null,
     });
 
     await gw.restart();

@@ -80,6 +80,7 @@ function shellRoutes(
           budget_time_zone: 'UTC',
           sign_in_key_template: {},
           managed_settings_hint_headers: false,
+          telemetry_forward_url: null,
         },
       },
     }),

@@ -120,6 +120,7 @@ function firstRunRoutes(overrides: Record<string, (call: RecordedCall) => { stat
           budget_time_zone: 'UTC',
           sign_in_key_template: {},
           managed_settings_hint_headers: false,
+          telemetry_forward_url: null,
         },
       },
     }),

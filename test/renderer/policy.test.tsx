@@ -37,6 +37,7 @@ const CONFIG: ClientConfig = {
   budget_time_zone: 'UTC',
   sign_in_key_template: {},
   managed_settings_hint_headers: false,
+  telemetry_forward_url: null,
 };
 
 const ENV_WARNING =

@@ -28,6 +28,7 @@ const config = {
     budget_time_zone: 'UTC',
     sign_in_key_template: {},
     managed_settings_hint_headers: false,
+    telemetry_forward_url: null,
   },
 };
 

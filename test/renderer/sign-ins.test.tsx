@@ -51,6 +51,7 @@ const CONFIG: ClientConfig = {
   budget_time_zone: 'UTC',
   sign_in_key_template: TEMPLATE,
   managed_settings_hint_headers: false,
+  telemetry_forward_url: null,
 };
 
 const PRIYA = makeUser({ id: 'u-priya', name: 'Priya R.', email: 'Priya@Example.com', team_id: 't-web' });

@@ -293,6 +293,7 @@ describe('session store', () => {
                 budget_time_zone: 'UTC',
                 sign_in_key_template: {},
                 managed_settings_hint_headers: false,
+                telemetry_forward_url: null,
               },
             })
           : refusal(401, 'The admin API needs Authorization: Bearer <admin token>.'),
