@@ -16,6 +16,7 @@ import type { FailedKeyAttempts } from '../lan/throttle.js';
 import type { SignInStore } from '../store/sign-ins.js';
 import type { ManagedSettingsStore } from '../store/managed-settings.js';
 import type { TelemetryStore } from '../store/telemetry.js';
+import type { TelemetryForwarder } from './telemetry-forward.js';
 import type { FailedSignIns } from './failed-sign-ins.js';
 import type { SignInLimits } from './sign-in.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -57,6 +58,8 @@ export interface GatewayContext {
   managedSettings: ManagedSettingsStore;
   /** What the agent did: the OTLP events and metrics signed-in Claude Codes export (POST /v1/logs, /v1/metrics). */
   telemetry: TelemetryStore;
+  /** Sends received telemetry on to client_config.telemetry_forward_url, when set. */
+  telemetryForwarder: TelemetryForwarder;
   /** The loopback gateway's URL, once it listens. */
   localUrl: () => string;
   /** Failed admin sign-ins, summed per address before they reach the audit trail. */

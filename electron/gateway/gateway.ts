@@ -62,6 +62,7 @@ import {
   type ConnectionTracker,
 } from './server.js';
 import { StatusReporter } from './status.js';
+import { TelemetryForwarder } from './telemetry-forward.js';
 import { UpstreamHealth } from './upstream-health.js';
 
 export interface GatewayOptions {
@@ -216,6 +217,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   const audit = new AuditLog(db);
+  const telemetryForwarder = new TelemetryForwarder(logger, clock);
+  const metrics = new GatewayMetrics({ processMetrics: options.processMetrics ?? false });
+  metrics.countForwarded(telemetryForwarder);
   const context: GatewayContext = {
     keys,
     organisation,
@@ -232,7 +236,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     settings,
     requestLog,
     content,
-    metrics: new GatewayMetrics({ processMetrics: options.processMetrics ?? false }),
+    metrics,
     pricing: () => priceBook,
     reloadPricing: () => {
       priceBook = new PriceBook(catalog.models, prices.versions());
@@ -253,6 +257,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     signInLimits: newSignInLimits(),
     managedSettings: new ManagedSettingsStore(db),
     telemetry: new TelemetryStore(db),
+    telemetryForwarder,
     localUrl: () => localUrl,
     failedSignIns: new FailedSignIns((entry, at) => audit.record(entry, at), clock),
     keyFailures: new FailedKeyAttempts(),
@@ -389,7 +394,7 @@ async function shutdown(
   } catch (error) {
     context.logger.error('could not write the summary of failed admin sign-ins to the audit trail', error);
   }
-  await context.dispatcher.close();
+  await Promise.all([context.dispatcher.close(), context.telemetryForwarder.close(CUT_OFF_MS)]);
   db.close();
 }
 

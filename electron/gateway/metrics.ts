@@ -9,6 +9,9 @@ import { microsToUsd } from '../pricing/cost.js';
 import { parseModelId } from '../pricing/model-id.js';
 import type { LogRecord } from '../store/request-log.js';
 import type { ConnectionRefusals, ListenerRole } from './server.js';
+import type { TelemetrySignal } from './otlp.js';
+import type { TelemetryOutcome } from './telemetry.js';
+import type { TelemetryForwarder } from './telemetry-forward.js';
 
 /** What labelling needs to know about model ids: the ones the price book knows (a PriceBook is one). */
 export interface KnownModels {
@@ -74,6 +77,8 @@ export class GatewayMetrics {
   /** The counts each listener keeps (the LAN's listeners share one), read at each scrape. */
   private readonly refusalSources = new Map<ListenerRole, Set<ConnectionRefusals>>();
   private readonly throttleSources = new Set<Pick<FailedKeyAttempts, 'refusedWhileThrottled'>>();
+  private readonly telemetry: Counter<'signal' | 'outcome'>;
+  private readonly forwarders = new Set<Pick<TelemetryForwarder, 'counts'>>();
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'tollgate_' });
@@ -120,6 +125,27 @@ export class GatewayMetrics {
         }
       },
     });
+    this.telemetry = new Counter({
+      name: 'tollgate_telemetry_exports_total',
+      help: 'OTLP exports signed-in Claude Code sent, by signal and what became of them (kept, no_key, too_large, unreadable, rate_limited, store_failed).',
+      labelNames: ['signal', 'outcome'],
+      registers: [this.registry],
+    });
+    const forwarders = this.forwarders;
+    new Counter({
+      name: 'tollgate_telemetry_forwarded_total',
+      help: 'OTLP exports sent on to telemetry_forward_url, by signal and outcome (sent, failed, dropped).',
+      labelNames: ['signal', 'outcome'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const forwarder of forwarders)
+          for (const [name, count] of forwarder.counts) {
+            const [signal = '', outcome = ''] = name.split(':');
+            this.inc({ signal, outcome }, count);
+          }
+      },
+    });
     const throttleSources = this.throttleSources;
     new Counter({
       name: 'tollgate_throttled_refusals_total',
@@ -145,6 +171,16 @@ export class GatewayMetrics {
   /** Reports the requests refused from throttled addresses (`ctx.keyFailures`) at each scrape. */
   countThrottled(attempts: Pick<FailedKeyAttempts, 'refusedWhileThrottled'>): void {
     this.throttleSources.add(attempts);
+  }
+
+  /** Reports what `forwarder` sent on, failed or dropped at each scrape. */
+  countForwarded(forwarder: Pick<TelemetryForwarder, 'counts'>): void {
+    this.forwarders.add(forwarder);
+  }
+
+  /** Counts an OTLP export received; both labels come from fixed sets. */
+  telemetryReceived(signal: TelemetrySignal, outcome: TelemetryOutcome): void {
+    this.telemetry.inc({ signal, outcome });
   }
 
   /** Counts a settled request. Key ids come from the admin, status codes are numbers, models are labelled. */

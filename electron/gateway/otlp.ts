@@ -112,6 +112,63 @@ export function exportResponse(
   return { contentType: 'application/x-protobuf', body: type.encode(type.fromObject({})).finish() };
 }
 
+// ---- what is sent on ------------------------------------------------------------------------------
+
+/** The resource attributes Tollgate stamps on what it forwards; a client's own `tollgate.*` ones are replaced. */
+export interface TelemetryStamp {
+  'tollgate.virtual_key.id': string;
+  'tollgate.virtual_key.name': string;
+  'tollgate.user.id'?: string;
+  'tollgate.user.name'?: string;
+  'tollgate.user.email'?: string;
+  'tollgate.team.id'?: string;
+  'tollgate.team.name'?: string;
+}
+
+const STAMP_PREFIX = 'tollgate.';
+
+/** Log attributes that carry a prompt's text or a tool's input: forwarded only with content capture. */
+const CONTENT_ATTRIBUTES = new Set(['prompt', 'tool_parameters', 'tool_input']);
+
+const RESOURCE_LISTS: Record<TelemetrySignal, string> = {
+  logs: 'resourceLogs',
+  metrics: 'resourceMetrics',
+  traces: 'resourceSpans',
+};
+
+/**
+ * The export as the operator's collector receives it: every resource stamped with who sent it, and,
+ * without content capture, the prompt text and tool inputs taken out of its log records. Works on
+ * either plain form (the protobuf message's toObject, or OTLP/JSON as parsed) since both name fields
+ * alike; it edits `request` in place.
+ */
+export function stampExport(
+  signal: TelemetrySignal,
+  request: Record<string, unknown>,
+  stamp: TelemetryStamp,
+  options: { captureContent: boolean },
+): boolean {
+  const resources = list(request[RESOURCE_LISTS[signal]]);
+  if (resources.length === 0) return false;
+  const stamped = Object.entries(stamp)
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+    .map(([key, value]) => ({ key, value: { stringValue: value } }));
+  for (const resource of resources) {
+    const own = isObject(resource.resource) ? resource.resource : {};
+    const attributes = list(own.attributes).filter(
+      (pair) => !(typeof pair.key === 'string' && pair.key.startsWith(STAMP_PREFIX)),
+    );
+    resource.resource = { ...own, attributes: [...attributes, ...stamped] };
+    if (signal !== 'logs' || options.captureContent) continue;
+    for (const scope of list(resource.scopeLogs))
+      for (const record of list(scope.logRecords))
+        record.attributes = list(record.attributes).filter(
+          (pair) => !(typeof pair.key === 'string' && CONTENT_ATTRIBUTES.has(pair.key)),
+        );
+  }
+  return true;
+}
+
 // ---- what is kept ----------------------------------------------------------------------------------
 
 export type AttributeValue = string | number | boolean;

@@ -5,19 +5,25 @@
 // flush. So: 401 (x-should-retry: false) only for a sign-in that has ended, as on every bearer
 // endpoint; everything else gets an empty ExportServiceResponse. What is kept (otlp.ts) is attributed
 // to the key the bearer stands for, its user and team; data without a live credential, that cannot be
-// read, is too large, or over the key's rate, is discarded. Traces are read by no one yet: accepted, dropped.
+// read, is too large, or over the key's rate, is discarded. Traces are kept by no one yet; with
+// client_config.telemetry_forward_url set, all three signals go on to the operator's collector
+// (telemetry-forward.ts) stamped with who sent them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyIdentity } from '../store/virtual-keys.js';
 import type { GatewayContext } from './context.js';
 import { GatewayError, sendError } from './errors.js';
 import { noteKeyFailure } from './lan-guard.js';
+import type { Attribution } from '../governance/ledger.js';
 import {
   decodeExport,
+  encodeExport,
   encodingOf,
   exportResponse,
   extractRecords,
   inflate,
+  stampExport,
   type OtlpEncoding,
+  type TelemetryStamp,
   type TelemetrySignal,
 } from './otlp.js';
 import { bearerCredential } from './proxy.js';
@@ -93,40 +99,83 @@ export async function handleTelemetry(
   const gzip = /^\s*gzip\s*$/i.test(String(req.headers['content-encoding'] ?? ''));
   const body = raw === null ? null : gzip ? inflate(raw, MAX_TELEMETRY_BODY_BYTES) : raw;
   const encoding = encodingOf(req.headers['content-type'], body ?? Buffer.alloc(0));
-  if (key && body !== null && body.length > 0 && signal !== 'traces') {
-    try {
-      keep(ctx, signal, key, body, encoding, now);
-    } catch (error) {
-      // A store that cannot write (a full disk) loses telemetry, never the answer the client waits for.
-      ctx.logger.error(`could not keep the telemetry ${key.name} exported`, error);
-    }
+  let outcome: TelemetryOutcome;
+  try {
+    outcome = receive(ctx, signal, key, body, encoding, now);
+  } catch (error) {
+    // A store that cannot write (a full disk) loses telemetry, never the answer the client waits for.
+    ctx.logger.error(`could not keep the telemetry ${key?.name ?? 'a client'} exported`, error);
+    outcome = 'store_failed';
   }
+  ctx.metrics.telemetryReceived(signal, outcome);
   answer(res, signal, encoding);
 }
 
-function keep(
+/** What became of an export: kept (and forwarded), or why not. */
+export type TelemetryOutcome = 'kept' | 'no_key' | 'too_large' | 'unreadable' | 'rate_limited' | 'store_failed';
+
+function receive(
   ctx: GatewayContext,
   signal: TelemetrySignal,
-  key: KeyIdentity,
-  body: Buffer,
+  key: KeyIdentity | null,
+  body: Buffer | null,
   encoding: OtlpEncoding,
   now: number,
-): void {
+): TelemetryOutcome {
+  if (!key) return 'no_key';
+  if (body === null) return 'too_large';
   const window = rateWindow(ctx, key.id, now);
   const room = TELEMETRY_RATE.recordsPerMinute - window.records;
-  if (++window.exports > TELEMETRY_RATE.exportsPerMinute || room <= 0) return;
-  const request = decodeExport(signal, body, encoding);
-  if (!request) return;
+  if (++window.exports > TELEMETRY_RATE.exportsPerMinute || room <= 0) return 'rate_limited';
+  const request = body.length > 0 ? decodeExport(signal, body, encoding) : null;
+  if (!request) return 'unreadable';
   const captureContent = ctx.settings.config.capture_content && key.captureContent;
+  const attribution = ctx.ledger.attribute(key, null);
+  // Read before forwarding stamps the request in place.
   const { records, seen } = extractRecords(signal, request, { captureContent, now });
   window.records += seen;
-  if (records.length === 0) return;
-  const attribution = ctx.ledger.attribute(key, null);
-  ctx.telemetry.add(
-    { virtualKeyId: key.id, userId: attribution.user?.id ?? key.userId, teamId: attribution.team?.id ?? key.teamId },
-    records.slice(0, room),
-    now,
-  );
+  const collector = ctx.settings.config.telemetry_forward_url;
+  if (collector) forward(ctx, collector, signal, key, attribution, { request, body, encoding, captureContent });
+  if (records.length > 0) {
+    ctx.telemetry.add(
+      { virtualKeyId: key.id, userId: attribution.user?.id ?? key.userId, teamId: attribution.team?.id ?? key.teamId },
+      records.slice(0, room),
+      now,
+    );
+  }
+  return 'kept';
+}
+
+/**
+ * Queues the export for the operator's collector, stamped with the key, user and team. A JSON export
+ * goes on as the JSON the client sent (re-parsed: the protobuf library reads OTLP/JSON's hex trace ids
+ * as base64), a protobuf one as protobuf.
+ */
+function forward(
+  ctx: GatewayContext,
+  collector: string,
+  signal: TelemetrySignal,
+  key: KeyIdentity,
+  attribution: Attribution,
+  sent: { request: Record<string, unknown>; body: Buffer; encoding: OtlpEncoding; captureContent: boolean },
+): void {
+  const { user, team } = attribution;
+  const stamp: TelemetryStamp = {
+    'tollgate.virtual_key.id': key.id,
+    'tollgate.virtual_key.name': key.name,
+    ...(user && { 'tollgate.user.id': user.id, 'tollgate.user.name': user.name }),
+    ...(user?.email && { 'tollgate.user.email': user.email }),
+    ...(team && { 'tollgate.team.id': team.id, 'tollgate.team.name': team.name }),
+  };
+  const options = { captureContent: sent.captureContent };
+  if (sent.encoding === 'json') {
+    const parsed = JSON.parse(sent.body.toString('utf8')) as Record<string, unknown>;
+    if (stampExport(signal, parsed, stamp, options))
+      ctx.telemetryForwarder.send(collector, signal, Buffer.from(JSON.stringify(parsed)), 'application/json');
+    return;
+  }
+  if (stampExport(signal, sent.request, stamp, options))
+    ctx.telemetryForwarder.send(collector, signal, encodeExport(signal, sent.request), 'application/x-protobuf');
 }
 
 function answer(res: ServerResponse, signal: TelemetrySignal, encoding: OtlpEncoding): void {

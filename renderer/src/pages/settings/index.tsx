@@ -3,7 +3,7 @@
 // A change shows at once and is sent; if the gateway refuses it, the previous value comes back and the
 // refusal is shown where the change was made.
 import { useEffect, useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
-import { isTimeZone, type ClientConfig } from '../../../../shared/schemas';
+import { isCollectorUrl, isTimeZone, type ClientConfig } from '../../../../shared/schemas';
 import {
   Button,
   ConfirmDialog,
@@ -62,6 +62,7 @@ export default function SettingsPage() {
           <AuditRetention config={config} />
           <TimeZone config={config} />
           <SignInTemplate config={config} />
+          <TelemetryForwarding config={config} />
         </>
       )}
       <LanSharing />
@@ -370,6 +371,79 @@ function zones(): string[] {
   } catch {
     return [];
   }
+}
+
+/** Where the telemetry signed-in Claude Code sends is passed on to: the operator's own OpenTelemetry collector. */
+function TelemetryForwarding({ config }: { config: ClientConfig }) {
+  const update = useSettings((state) => state.update);
+  const current = config.telemetry_forward_url ?? '';
+  const [value, setValue] = useState(current);
+  const [error, setError] = useState<string | null>(null);
+  const inputId = useId();
+  useEffect(() => setValue(current), [current]);
+
+  const save = (text: string): void => {
+    if (text !== '' && !isCollectorUrl(text)) {
+      setError('Use the collector’s OTLP/HTTP address, e.g. http://otel-collector:4318, without a user name, password or query.');
+      return;
+    }
+    setError(null);
+    if (text !== current) void update({ telemetry_forward_url: text === '' ? null : text });
+  };
+
+  return (
+    <Section id="settings-telemetry-forward" title="Send telemetry on to your collector" field="telemetry_forward_url">
+      <form
+        className="settings-inline"
+        onSubmit={(event) => {
+          event.preventDefault();
+          save(value.trim());
+        }}
+        noValidate
+      >
+        <label htmlFor={inputId}>Collector URL</label>
+        <input
+          id={inputId}
+          className="input settings-url"
+          type="url"
+          inputMode="url"
+          spellCheck={false}
+          autoComplete="off"
+          placeholder="http://otel-collector:4318"
+          value={value}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={`${inputId}-help`}
+          onChange={(event) => setValue(event.target.value)}
+        />
+        <Button type="submit" size="sm" disabled={value.trim() === current}>
+          Save
+        </Button>
+        {current && (
+          <Button size="sm" variant="ghost" onClick={() => save('')}>
+            Stop sending
+          </Button>
+        )}
+      </form>
+      {error && <p className="field-error">{error}</p>}
+      <div id={`${inputId}-help`} className="settings-explain">
+        <p>
+          {current ? (
+            <>
+              The logs, metrics and traces signed-in Claude Code exports go on to <code>{current}/v1/…</code> as they
+              arrive, each stamped with the key, user and team that sent it (<code>tollgate.user.email</code>,{' '}
+              <code>tollgate.team.name</code>…).
+            </>
+          ) : (
+            <>Off: the telemetry Claude Code sends stays in Tollgate, in the session view.</>
+          )}
+        </p>
+        <p className="muted">
+          Prompt text and tool inputs are sent on only for keys whose content capture is on. A collector that is down
+          or slow never holds up Claude Code; what it misses is counted on <code>/metrics</code>.
+        </p>
+      </div>
+    </Section>
+  );
 }
 
 function TimeZone({ config }: { config: ClientConfig }) {
