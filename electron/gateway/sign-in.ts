@@ -133,7 +133,8 @@ export async function handleSignIn(
   }
 }
 
-class OAuthError extends Error {
+/** A refusal in OAuth's shape (RFC 6749 §5.2), answered as it is by handleSignIn. */
+export class OAuthError extends Error {
   constructor(
     readonly status: number,
     readonly body: { error: string; error_description?: string },
@@ -174,7 +175,7 @@ function startSignIn(
   ctx.signInLimits.starts.note(address, now);
   const { signIn, deviceCode } = ctx.signIns.start(
     {
-      surface: clip(form.get('surface'), 64),
+      surface: deviceAuthorizationRequest(form).surface,
       userAgent: clip(headerText(req.headers['user-agent']), 200),
       address,
     },
@@ -193,13 +194,48 @@ function startSignIn(
   });
 }
 
-function exchange(ctx: GatewayContext, res: ServerResponse, form: URLSearchParams, now: number): void {
+/**
+ * What a device authorization request (RFC 8628 §3.1) says: only `surface`, the protocol's one extension.
+ * Nothing is required, and every other field (a `client_id` or `scope` a future client may send) is
+ * ignored, as RFC 6749 §3.1 asks: a server that refused them could stop working the day the CLI updated.
+ */
+export function deviceAuthorizationRequest(form: URLSearchParams): { surface: string | null } {
+  return { surface: clip(form.get('surface'), 64) };
+}
+
+/** A token request (RFC 8628 §3.4, RFC 6749 §6) reduced to the grant and the one field it needs. */
+export type TokenRequest =
+  | { grant: 'device_code'; deviceCode: string }
+  | {
+      grant: 'refresh_token';
+      /** Null when the form has none: answered with the same invalid_grant as a refresh token that has ended. */
+      refreshToken: string | null;
+    };
+
+/**
+ * Reads a token request's form, ignoring every field its grant does not use (RFC 6749 §3.2); a repeated
+ * field counts by its first value. Throws the OAuth refusal for a device grant without a code and for
+ * any grant Tollgate does not issue.
+ */
+export function tokenRequest(form: URLSearchParams): TokenRequest {
   const grant = form.get('grant_type');
   if (grant === DEVICE_GRANT) {
     const deviceCode = form.get('device_code');
     if (!deviceCode)
       throw new OAuthError(400, { error: 'invalid_request', error_description: 'device_code is required.' });
-    const poll = ctx.signIns.poll(deviceCode, now);
+    return { grant: 'device_code', deviceCode };
+  }
+  if (grant === 'refresh_token') return { grant: 'refresh_token', refreshToken: form.get('refresh_token') || null };
+  throw new OAuthError(400, {
+    error: 'unsupported_grant_type',
+    error_description: `Tollgate issues tokens for ${DEVICE_GRANT} and refresh_token.`,
+  });
+}
+
+function exchange(ctx: GatewayContext, res: ServerResponse, form: URLSearchParams, now: number): void {
+  const request = tokenRequest(form);
+  if (request.grant === 'device_code') {
+    const poll = ctx.signIns.poll(request.deviceCode, now);
     if (poll.outcome !== 'issue')
       throw new OAuthError(400, { error: poll.outcome, error_description: POLL_TEXT[poll.outcome] });
     const tokens = ctx.signIns.issueFirst(poll.signIn.id, now);
@@ -216,22 +252,16 @@ function exchange(ctx: GatewayContext, res: ServerResponse, form: URLSearchParam
     );
     return oauthJson(res, 200, tokenAnswer(ctx, poll.signIn, tokens));
   }
-  if (grant === 'refresh_token') {
-    const refreshToken = form.get('refresh_token');
-    const refreshed = refreshToken && usable(ctx, refreshToken, now) ? ctx.signIns.refresh(refreshToken, now) : null;
-    if (!refreshed) {
-      throw new OAuthError(401, {
-        error: 'invalid_grant',
-        error_description:
-          'This sign-in has ended (revoked, expired or its key switched off). Run /login to sign in again.',
-      });
-    }
-    return oauthJson(res, 200, tokenAnswer(ctx, refreshed.signIn, refreshed.tokens));
+  const { refreshToken } = request;
+  const refreshed = refreshToken && usable(ctx, refreshToken, now) ? ctx.signIns.refresh(refreshToken, now) : null;
+  if (!refreshed) {
+    throw new OAuthError(401, {
+      error: 'invalid_grant',
+      error_description:
+        'This sign-in has ended (revoked, expired or its key switched off). Run /login to sign in again.',
+    });
   }
-  throw new OAuthError(400, {
-    error: 'unsupported_grant_type',
-    error_description: `Tollgate issues tokens for ${DEVICE_GRANT} and refresh_token.`,
-  });
+  return oauthJson(res, 200, tokenAnswer(ctx, refreshed.signIn, refreshed.tokens));
 }
 
 const POLL_TEXT: Record<
@@ -484,13 +514,16 @@ function escapeHtml(text: string): string {
 
 // ---- plumbing -------------------------------------------------------------------------------------
 
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  return parseForm((await readBody(req, FORM_LIMIT)).toString('utf8'), req.headers['content-type']);
+}
+
 /**
  * The form of an OAuth request (application/x-www-form-urlencoded). Unknown fields are ignored, as
  * RFC 6749 §3.2 asks; a JSON object of strings is read too, for clients that send one.
  */
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const text = (await readBody(req, FORM_LIMIT)).toString('utf8');
-  if ((req.headers['content-type'] ?? '').includes('application/json')) {
+export function parseForm(text: string, contentType: string | undefined): URLSearchParams {
+  if ((contentType ?? '').includes('application/json')) {
     try {
       const parsed = JSON.parse(text) as unknown;
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {

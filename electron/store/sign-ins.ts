@@ -285,8 +285,9 @@ export class SignInStore {
     if (signIn.status === 'denied' || signIn.status === 'revoked') return { outcome: 'access_denied' };
     // Single use: a device code that has been exchanged for tokens is spent.
     if (signIn.tokenIssuedAt !== null) return { outcome: 'invalid_grant' };
-    if (signIn.status === 'approved') return { outcome: 'issue', signIn };
+    // Before the approval counts: a device code lives expires_in seconds (RFC 8628 §3.2), approved or not.
     if (now >= signIn.expiresAt) return { outcome: 'expired_token' };
+    if (signIn.status === 'approved') return { outcome: 'issue', signIn };
     const early =
       row.last_polled_at !== null && now - row.last_polled_at < row.interval_seconds * 1000 - POLL_TOLERANCE_MS;
     const interval = early ? row.interval_seconds + SLOW_DOWN_SECONDS : row.interval_seconds;
@@ -316,9 +317,18 @@ export class SignInStore {
       .immediate();
   }
 
-  /** RFC 7009: revokes one token, whichever kind; unknown tokens are no error. */
+  /**
+   * RFC 7009: revokes one token, whichever kind; unknown tokens are no error. A live refresh token takes
+   * its sign-in's access tokens with it (§2.1 SHOULD): sign-out is best effort, and the client's first
+   * request, for the bearer, may never have arrived.
+   */
   revokeToken(token: string, now: number): void {
-    this.statements.revokeToken.run({ token_hash: hashKey(token), at: now });
+    const tokenHash = hashKey(token);
+    this.db.transaction(() => {
+      const row = this.statements.token.get(tokenHash);
+      const revoked = this.statements.revokeToken.run({ token_hash: tokenHash, at: now }).changes > 0;
+      if (revoked && row?.kind === 'refresh') this.statements.revokeTokensOf.run({ id: row.sign_in_id, at: now });
+    })();
   }
 
   /** What a presented token comes to: its approved sign-in, or why not. */
