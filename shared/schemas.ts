@@ -708,6 +708,27 @@ export const spendSeriesQuerySchema = statsQuerySchema.extend({
   end: timeParam.optional(),
 });
 
+/**
+ * One person's month: spend through the gateway beside what their signed-in Claude Code reported in
+ * its telemetry (0 where nothing arrived). A person is a user, or a key with no user, standing for
+ * whoever holds it.
+ */
+export const overviewPersonSchema = z.object({
+  kind: z.enum(['user', 'key']),
+  /** The user's or the key's id. */
+  id: z.string(),
+  name: z.string(),
+  /** USD this month. */
+  spend: z.number(),
+  requests: z.number().int(),
+  lines_added: z.number().int(),
+  lines_removed: z.number().int(),
+  commits: z.number().int(),
+  pull_requests: z.number().int(),
+  active_time_seconds: z.number(),
+});
+export type OverviewPerson = z.infer<typeof overviewPersonSchema>;
+
 export const overviewSchema = z.object({
   time_zone: z.string(),
   spend: z.object({ today: z.number(), week: z.number(), month: z.number() }),
@@ -739,6 +760,8 @@ export const overviewSchema = z.object({
   }),
   refusals: z.array(z.object({ reason: z.string(), count: z.number().int() })),
   errors: z.array(z.object({ error_type: z.string(), count: z.number().int() })),
+  /** This month's people, most spend first (then most lines of code), at most 20. */
+  people: z.array(overviewPersonSchema),
 });
 
 export const spendSeriesSchema = z.object({

@@ -1,12 +1,14 @@
 // Admin handlers behind the dashboard: overview statistics, spend over time, a session's timeline,
-// key rotation and provider connection tests. Figures are summed by SQL in the request log; this
-// module turns the calendar of the chosen time zone into instants and the sums into the API's shapes.
+// key rotation and provider connection tests. Figures are summed by SQL in the request log (and, for
+// what each person's Claude Code did, in the telemetry store); this module turns the calendar of the
+// chosen time zone into instants and the sums into the API's shapes.
 import { performance } from 'node:perf_hooks';
 import type { RouteQuery, RouteResponse } from '../../shared/contract.js';
 import { periodAt, type Period } from '../governance/periods.js';
 import type { BudgetRule } from '../governance/types.js';
 import { microsToUsd, usdToMicros } from '../pricing/cost.js';
 import { SPEND_SLOT_MS, type SpendSlotRow } from '../store/request-log.js';
+import type { PersonActivity } from '../store/telemetry.js';
 import { iso } from '../store/time.js';
 import { governanceHandlers } from './admin-governance.js';
 import type { GatewayContext } from './context.js';
@@ -18,6 +20,8 @@ const DAY = 24 * HOUR;
 const NAMED_GROUPS = 8;
 const MAX_BUCKETS = 2_000;
 const TOP_SESSIONS = 10;
+/** People listed on the overview, most spend first. */
+const TOP_PEOPLE = 20;
 const PROVIDER_TEST_TIMEOUT_MS = 15_000;
 
 export const NO_GROUP_ID = '(none)';
@@ -175,6 +179,9 @@ export function dashboardHandlers(ctx: GatewayContext) {
       const to = at + 1;
       const totals = ctx.requestLog.periodTotals({ day, week, month, to });
       const outcomes = ctx.requestLog.outcomes(month, to);
+      // The people query reads the request log's rows as written: none may still be queued.
+      ctx.requestLog.flush();
+      const people = ctx.telemetry.activityByPerson(month, to, TOP_PEOPLE);
       return {
         time_zone: zone,
         spend: {
@@ -197,6 +204,18 @@ export function dashboardHandlers(ctx: GatewayContext) {
         },
         refusals: outcomes.refusals,
         errors: outcomes.errors,
+        people: people.map((person) => ({
+          kind: person.kind,
+          id: person.id,
+          name: personName(ctx, person),
+          spend: microsToUsd(person.costMicros),
+          requests: person.requests,
+          lines_added: person.linesAdded,
+          lines_removed: person.linesRemoved,
+          commits: person.commits,
+          pull_requests: person.pullRequests,
+          active_time_seconds: person.activeTimeSeconds,
+        })),
       };
     },
 
@@ -320,6 +339,13 @@ export function groupName(ctx: GatewayContext, group: Group, id: string, keyName
   if (group === 'team') return ctx.organisation.get('team', id)?.name ?? `Deleted team ${id.slice(0, 8)}`;
   if (group === 'key') return keyName ?? ctx.keys.get(id)?.name ?? `Key ${id.slice(0, 8)}`;
   return id;
+}
+
+/** A user's name, or a key's (as it is now, else as its last request in the period had it). */
+function personName(ctx: GatewayContext, person: PersonActivity): string {
+  if (person.kind === 'user')
+    return ctx.organisation.get('user', person.id)?.name ?? `Deleted user ${person.id.slice(0, 8)}`;
+  return ctx.keys.get(person.id)?.name ?? person.keyName ?? `Key ${person.id.slice(0, 8)}`;
 }
 
 /** The bucket a slot falls in: buckets start on slot boundaries, so the last start at or before it. */

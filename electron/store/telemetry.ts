@@ -1,6 +1,7 @@
 // The events and metrics Claude Code exported (electron/gateway/telemetry.ts), attributed to the key
 // that sent them, its user and team: written one export per transaction (an exporter's retry of a
-// record already kept is ignored), read back per session in time order, pruned with the request log.
+// record already kept is ignored), read back per session in time order, totalled per person for the
+// overview beside their spend, pruned with the request log.
 import type { SessionEvents, TelemetryEvent } from '../../shared/schemas.js';
 import type { AttributeValue, TelemetryRecord } from '../gateway/otlp.js';
 import { microsToUsd } from '../pricing/cost.js';
@@ -53,12 +54,109 @@ export interface SessionEventsQuery {
   name?: string | undefined;
 }
 
+/** What one person did in a period: their spend through the gateway and what their Claude Code reported. */
+export interface PersonActivity {
+  /** A user (the key's owner when the row was written), or a key that has none, standing for its holder. */
+  kind: 'user' | 'key';
+  id: string;
+  /** The key's name on its latest request in the period, for a key; null for a user. */
+  keyName: string | null;
+  costMicros: number;
+  requests: number;
+  linesAdded: number;
+  linesRemoved: number;
+  commits: number;
+  pullRequests: number;
+  activeTimeSeconds: number;
+}
+
+interface PersonRow {
+  kind: 'user' | 'key';
+  id: string;
+  key_name: string | null;
+  cost_micros: number;
+  requests: number;
+  lines_added: number;
+  lines_removed: number;
+  commits: number;
+  pull_requests: number;
+  active_time: number;
+}
+
+const LINES = 'claude_code.lines_of_code.count';
+const COMMITS = 'claude_code.commit.count';
+const PULL_REQUESTS = 'claude_code.pull_request.count';
+const ACTIVE_TIME = 'claude_code.active_time.total';
+
+/**
+ * Each metric series' total over the points `where` picks among metric points (alias m), with the key,
+ * user and session it belongs to. Delta points add up. A cumulative series is a running total since
+ * its start, so it counts by how much it rose: its largest value here less its largest before @from
+ * (none for a series that began inside, or when @from is 0). The one place both the session view's
+ * totals and the overview's per-person totals are worked out.
+ */
+function seriesTotals(where: string): string {
+  return `
+    SELECT m.virtual_key_id, max(m.user_id) AS user_id, m.session_id, m.name,
+           json_extract(m.attributes, '$.type') AS type,
+           CASE WHEN m.temporality = 'cumulative'
+                THEN max(m.value) - coalesce((SELECT max(b.value) FROM telemetry_events b
+                                              WHERE b.series = m.series AND b.created_at < @from
+                                                AND b.virtual_key_id = m.virtual_key_id
+                                                AND b.session_id IS m.session_id), 0)
+                ELSE sum(m.value) END AS total
+    FROM telemetry_events m
+    WHERE m.kind = 'metric' AND ${where}
+    GROUP BY m.virtual_key_id, m.session_id, m.name, type, m.temporality, m.series`;
+}
+
+/** A session's metric totals by name and type: the whole session, so @from is 0. */
+export const SESSION_METRICS_SQL = `SELECT name, type, sum(total) AS total FROM (${seriesTotals('m.session_id = @session')})
+  GROUP BY name, type`;
+
+/**
+ * The people of [@from, @to), most spend first, then most lines: spend and requests from request_logs,
+ * beside what the metrics say they did. The two halves are read in one statement so that the people
+ * are ranked, and bounded, once over both: someone with work but no spend is listed too.
+ */
+export const PEOPLE_SQL = `
+  WITH spend AS (
+    SELECT CASE WHEN user_id IS NULL THEN 'key' ELSE 'user' END AS kind, coalesce(user_id, virtual_key_id) AS id,
+           sum(cost_micros) AS cost_micros, count(*) AS requests, max(virtual_key_name) AS key_name
+    FROM request_logs
+    WHERE created_at >= @from AND created_at < @to AND virtual_key_id IS NOT NULL
+    GROUP BY 1, 2
+  ),
+  activity AS (
+    SELECT CASE WHEN user_id IS NULL THEN 'key' ELSE 'user' END AS kind, coalesce(user_id, virtual_key_id) AS id,
+           coalesce(sum(CASE WHEN name = '${LINES}' AND type = 'added' THEN total END), 0) AS lines_added,
+           coalesce(sum(CASE WHEN name = '${LINES}' AND type = 'removed' THEN total END), 0) AS lines_removed,
+           coalesce(sum(CASE WHEN name = '${COMMITS}' THEN total END), 0) AS commits,
+           coalesce(sum(CASE WHEN name = '${PULL_REQUESTS}' THEN total END), 0) AS pull_requests,
+           coalesce(sum(CASE WHEN name = '${ACTIVE_TIME}' THEN total END), 0) AS active_time
+    FROM (${seriesTotals('m.created_at >= @from AND m.created_at < @to')})
+    GROUP BY 1, 2
+  ),
+  people AS (
+    SELECT p.kind, p.id, s.key_name, coalesce(s.cost_micros, 0) AS cost_micros, coalesce(s.requests, 0) AS requests,
+           coalesce(a.lines_added, 0) AS lines_added, coalesce(a.lines_removed, 0) AS lines_removed,
+           coalesce(a.commits, 0) AS commits, coalesce(a.pull_requests, 0) AS pull_requests,
+           coalesce(a.active_time, 0) AS active_time
+    FROM (SELECT kind, id FROM spend UNION SELECT kind, id FROM activity) p
+    LEFT JOIN spend s ON s.kind = p.kind AND s.id = p.id
+    LEFT JOIN activity a ON a.kind = p.kind AND a.id = p.id
+  )
+  SELECT * FROM people
+  ORDER BY cost_micros DESC, lines_added + lines_removed DESC, commits + pull_requests DESC, kind DESC, id
+  LIMIT @limit`;
+
 export class TelemetryStore {
   private readonly insert;
   private readonly page;
   private readonly pageByName;
   private readonly summary;
   private readonly metricTotals;
+  private readonly byPerson;
   private readonly deleteBefore;
 
   constructor(private readonly db: Db) {
@@ -89,16 +187,11 @@ export class TelemetryStore {
               min(created_at) AS first_at, max(created_at) AS last_at
        FROM telemetry_events WHERE session_id = ?`,
     );
-    // Delta points add up; a cumulative series is a running total, so its latest (largest) value counts.
-    this.metricTotals = db.prepare<[string], { name: string; type: string | null; total: number }>(
-      `SELECT name, type, sum(total) AS total FROM (
-         SELECT name, json_extract(attributes, '$.type') AS type,
-                CASE WHEN temporality = 'cumulative' THEN max(value) ELSE sum(value) END AS total
-         FROM telemetry_events
-         WHERE session_id = ? AND kind = 'metric'
-         GROUP BY name, type, temporality, CASE WHEN temporality = 'cumulative' THEN series END
-       ) GROUP BY name, type`,
-    );
+    this.metricTotals = db.prepare<
+      [{ session: string; from: 0 }],
+      { name: string; type: string | null; total: number }
+    >(SESSION_METRICS_SQL);
+    this.byPerson = db.prepare<[{ from: number; to: number; limit: number }], PersonRow>(PEOPLE_SQL);
     this.deleteBefore = db.prepare('DELETE FROM telemetry_events WHERE received_at < ?');
   }
 
@@ -151,6 +244,27 @@ export class TelemetryStore {
     };
   }
 
+  /**
+   * Per person (a user, or a key with no user), spend and requests in [from, to) from the request log
+   * beside the lines of code, commits, pull requests and active time their Claude Code reported for
+   * the same period; at most `limit` people, most spend first, then most lines. Reads request_logs as
+   * written: the caller flushes the request log first.
+   */
+  activityByPerson(from: number, to: number, limit: number): PersonActivity[] {
+    return this.byPerson.all({ from, to, limit }).map((row) => ({
+      kind: row.kind,
+      id: row.id,
+      keyName: row.kind === 'key' ? row.key_name : null,
+      costMicros: row.cost_micros,
+      requests: row.requests,
+      linesAdded: Math.round(row.lines_added),
+      linesRemoved: Math.round(row.lines_removed),
+      commits: Math.round(row.commits),
+      pullRequests: Math.round(row.pull_requests),
+      activeTimeSeconds: Number(row.active_time.toFixed(3)),
+    }));
+  }
+
   /** Deletes what arrived before the retention window (the request log's retention_days; 0 keeps all). */
   prune(retentionDays: number, now: number): number {
     if (retentionDays <= 0) return 0;
@@ -165,7 +279,7 @@ export class TelemetryStore {
         if (entry.name === name && (type === undefined || entry.type === type)) total += entry.total;
       return Number(total.toFixed(6));
     };
-    const totals = this.metricTotals.all(sessionId);
+    const totals = this.metricTotals.all({ session: sessionId, from: 0 });
     return {
       events: row?.events ?? 0,
       first_at: row?.first_at == null ? null : iso(row.first_at),
@@ -175,11 +289,11 @@ export class TelemetryStore {
       prompts: row?.prompts ?? 0,
       tool_results: row?.tool_results ?? 0,
       tool_failures: row?.tool_failures ?? 0,
-      lines_added: metric('claude_code.lines_of_code.count', 'added'),
-      lines_removed: metric('claude_code.lines_of_code.count', 'removed'),
-      commits: metric('claude_code.commit.count'),
-      pull_requests: metric('claude_code.pull_request.count'),
-      active_time_seconds: metric('claude_code.active_time.total'),
+      lines_added: metric(LINES, 'added'),
+      lines_removed: metric(LINES, 'removed'),
+      commits: metric(COMMITS),
+      pull_requests: metric(PULL_REQUESTS),
+      active_time_seconds: metric(ACTIVE_TIME),
     };
   }
 }

@@ -269,6 +269,7 @@ export function quietOverview(overrides: Record<string, unknown> = {}): Record<s
     cache: { read_share: 0, saved: 0 },
     refusals: [],
     errors: [],
+    people: [],
     ...overrides,
   };
 }

@@ -11,6 +11,7 @@ import agents from './0009-agents.js';
 import telemetry from './0010-telemetry.js';
 import settingsHints from './0011-settings-hints.js';
 import liveSignIns from './0012-live-sign-ins.js';
+import telemetryActivity from './0013-telemetry-activity.js';
 
 export interface Migration {
   name: string;
@@ -30,4 +31,5 @@ export const migrations: readonly Migration[] = [
   { name: '0010-telemetry', sql: telemetry },
   { name: '0011-settings-hints', sql: settingsHints },
   { name: '0012-live-sign-ins', sql: liveSignIns },
+  { name: '0013-telemetry-activity', sql: telemetryActivity },
 ];

@@ -10,6 +10,7 @@ export type SpendSeries = RouteResponse<'getSpendSeries'>;
 export type SeriesGroup = SpendSeries['group'];
 export type SeriesBucket = SpendSeries['bucket'];
 export type BudgetHealth = Overview['budget_health'][number];
+export type OverviewPerson = Overview['people'][number];
 
 export interface OverviewData {
   overview: Overview | null;
@@ -163,6 +164,9 @@ export const overviewSelectors = {
   atRiskCount: (overview: Overview | null): number => overview?.budget_health.filter((budget) => budget.will_cross || budget.used_fraction >= 1).length ?? 0,
   refusalTotal: (overview: Overview | null): number => overview?.refusals.reduce((sum, item) => sum + item.count, 0) ?? 0,
   errorTotal: (overview: Overview | null): number => overview?.errors.reduce((sum, item) => sum + item.count, 0) ?? 0,
+  /** Someone's Claude Code reported lines of code, commits, pull requests or active time this month. */
+  hasActivity: (overview: Overview | null): boolean =>
+    overview?.people.some((person) => person.lines_added + person.lines_removed + person.commits + person.pull_requests + person.active_time_seconds > 0) ?? false,
   /** Nothing has gone through the gateway yet this month. */
   isQuiet: (overview: Overview | null): boolean => overview !== null && overview.requests.month === 0 && overview.spend.month === 0,
 };

@@ -1,5 +1,6 @@
-// The overview: where the money goes, at a glance. Spend now, spend over time, budgets that will
-// cross, the sessions that cost most, what caching saved, and what was refused.
+// The overview: where the money goes, at a glance. Spend now, spend over time, each person's spend
+// beside what their Claude Code did, budgets that will cross, the sessions that cost most, what
+// caching saved, and what was refused.
 import { useEffect } from 'react';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
@@ -10,7 +11,7 @@ import { Loading, Spinner } from '../../components/Spinner';
 import { useKeys } from '../../stores/keys';
 import { overviewSelectors, useOverview, type SeriesBucket, type SeriesGroup } from '../../stores/overview';
 import { GettingStarted } from './GettingStarted';
-import { BudgetHealthCard, ProblemsCard, SpendStats, TopSessionsCard } from './sections';
+import { BudgetHealthCard, PeopleCard, ProblemsCard, SpendStats, TopSessionsCard } from './sections';
 import { SpendChart } from './SpendChart';
 
 const GROUPS: { value: SeriesGroup; label: string }[] = [
@@ -57,6 +58,7 @@ export default function OverviewPage() {
         <div className="overview">
           <SpendStats overview={overview} />
           <SpendOverTime />
+          <PeopleCard overview={overview} />
           <div className="overview-grid">
             <BudgetHealthCard overview={overview} />
             <ProblemsCard overview={overview} />

@@ -164,6 +164,85 @@ export function TopSessionsCard({ overview }: { overview: Overview }) {
   );
 }
 
+/** What the activity columns wait for. */
+export const NO_ACTIVITY = 'Lines of code, commits and PRs appear when teammates sign in with /login and telemetry is on.';
+
+export function PeopleCard({ overview }: { overview: Overview }) {
+  const people = overview.people;
+  const activity = overviewSelectors.hasActivity(overview);
+  return (
+    <Card title="People" subtitle="This month: what each person spent beside what their Claude Code reported doing." className="people">
+      {people.length === 0 ? (
+        <p className="muted">No one has used the gateway this month. {NO_ACTIVITY}</p>
+      ) : (
+        <>
+          {!activity && <p className="muted">{NO_ACTIVITY}</p>}
+          <div className="table-wrap flush">
+            <table className="table">
+              <caption className="visually-hidden">Spend, lines of code, commits and pull requests per person this month</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Person</th>
+                  <th scope="col" className="end">
+                    Spend
+                  </th>
+                  <th scope="col" className="end">
+                    Requests
+                  </th>
+                  <th scope="col" className="end">
+                    Lines of code
+                  </th>
+                  <th scope="col" className="end">
+                    Commits
+                  </th>
+                  <th scope="col" className="end">
+                    PRs
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {people.map((person) => (
+                  <tr key={`${person.kind}:${person.id}`}>
+                    <th scope="row">
+                      <Link to="/logs" params={person.kind === 'user' ? { user: person.id } : { vk: person.id }} aria-label={`Requests of ${person.name}`}>
+                        {person.name}
+                      </Link>
+                      {person.kind === 'key' && <Badge>Key</Badge>}
+                    </th>
+                    <td className="end">
+                      <Money value={person.spend} />
+                    </td>
+                    <td className="end">{formatCount(person.requests)}</td>
+                    <td className="end">
+                      <LinesOfCode added={person.lines_added} removed={person.lines_removed} />
+                    </td>
+                    <td className="end">{formatCount(person.commits)}</td>
+                    <td className="end">{formatCount(person.pull_requests)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </Card>
+  );
+}
+
+/** `+120 / −34` for the eye, "120 added, 34 removed" for a screen reader. */
+function LinesOfCode({ added, removed }: { added: number; removed: number }) {
+  return (
+    <>
+      <span className="visually-hidden">
+        {formatCount(added)} added, {formatCount(removed)} removed
+      </span>
+      <span aria-hidden="true">
+        <span className="lines-added">+{formatCount(added)}</span> / <span className="lines-removed">−{formatCount(removed)}</span>
+      </span>
+    </>
+  );
+}
+
 function CountList({ items, empty, label }: { items: { key: string; label: string; count: number; href: { to: string; params: Record<string, string> } }[]; empty: string; label: string }) {
   const max = items.reduce((top, item) => Math.max(top, item.count), 0);
   if (items.length === 0) return <p className="muted">{empty}</p>;
