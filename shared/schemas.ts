@@ -248,6 +248,13 @@ export const signInSchema = z.object({
   /** The client's address and user agent when it asked for its code. */
   address: z.string().nullable(),
   user_agent: z.string().nullable(),
+  /** The LAN server certificate the client signed in over and pinned (SHA-256, AB:CD:…); null over plain HTTP. */
+  pinned_certificate_sha256: z.string().nullable(),
+  /**
+   * Approved, but pinned a LAN certificate that has since been replaced: the client refuses the new one,
+   * so the teammate must run /login again.
+   */
+  must_sign_in_again: z.boolean(),
 });
 export type SignInView = z.infer<typeof signInSchema>;
 
@@ -850,6 +857,15 @@ export const lanStatusSchema = z.object({
   ca_certificate_path: z.string().nullable(),
   /** SHA-256 fingerprint of the CA certificate (AB:CD:…), for checking a download by eye. */
   ca_fingerprint_sha256: z.string().nullable(),
+  /**
+   * SHA-256 fingerprint of the server certificate the LAN listener presents, which Claude Code pins at
+   * /login; null without TLS, or before sharing has first started.
+   */
+  server_fingerprint_sha256: z.string().nullable(),
+  /** The addresses and names that certificate covers: a change to another one issues a new certificate. */
+  server_certificate_covers: z.array(z.string()),
+  /** Live /login sign-ins that pinned an earlier server certificate: those teammates must run /login again. */
+  sign_ins_pinned_to_old_certificate: z.number().int().min(0),
   /** Why sharing is not listening although enabled (address in use, address gone…). */
   error: z.string().nullable(),
   /** Something the admin should see, e.g. plain HTTP on the LAN. */

@@ -18,7 +18,8 @@ type Approved = RouteResponse<'approveSignIn'>;
 /** How long an invite can be used unless it says otherwise. */
 const INVITE_SECONDS = 7 * 86_400;
 
-export function signInView(signIn: SignIn): SignInView {
+/** `serverCertificate`: the LAN certificate teammates pin now (LanSharing.serverCertificate()). */
+export function signInView(signIn: SignIn, serverCertificate: string | null): SignInView {
   return {
     id: signIn.id,
     user_code: signIn.userCode,
@@ -34,6 +35,12 @@ export function signInView(signIn: SignIn): SignInView {
     virtual_key_id: signIn.virtualKeyId,
     address: signIn.address,
     user_agent: signIn.userAgent,
+    pinned_certificate_sha256: signIn.pinnedCertificate,
+    must_sign_in_again:
+      signIn.status === 'approved' &&
+      signIn.pinnedCertificate !== null &&
+      serverCertificate !== null &&
+      signIn.pinnedCertificate !== serverCertificate,
   };
 }
 
@@ -45,15 +52,16 @@ export function signInHandlers(ctx: GatewayContext, governance: Governance) {
   };
 
   return {
-    listSignIns: ({ query }: { query: { status?: SignInView['status'] | undefined } }) => ({
-      sign_ins: ctx.signIns.list(query.status).map(signInView),
-    }),
+    listSignIns: ({ query }: { query: { status?: SignInView['status'] | undefined } }) => {
+      const certificate = ctx.lan.serverCertificate();
+      return { sign_ins: ctx.signIns.list(query.status).map((signIn) => signInView(signIn, certificate)) };
+    },
     approveSignIn: ({ params, body }: { params: { id: string }; body: SignInApproval }): Approved =>
       approveSignIn(ctx, governance, signInOr404(params.id), body),
     denySignIn: ({ params }: { params: { id: string } }) => {
       const signIn = signInOr404(params.id);
       if (!ctx.signIns.deny(signIn.id, ctx.clock())) throw notWaiting(signIn, 'denied');
-      return { sign_in: signInView(signInOr404(signIn.id)) };
+      return { sign_in: signInView(signInOr404(signIn.id), ctx.lan.serverCertificate()) };
     },
     revokeSignIn: ({ params }: { params: { id: string } }) => {
       const signIn = signInOr404(params.id);
@@ -69,7 +77,7 @@ export function signInHandlers(ctx: GatewayContext, governance: Governance) {
         // The key the sign-in stood for is switched off too, so the key list says so.
         if (signIn.virtualKeyId) ctx.keys.modify(signIn.virtualKeyId, { is_active: false }, at);
       });
-      return { sign_in: signInView(signInOr404(signIn.id)) };
+      return { sign_in: signInView(signInOr404(signIn.id), ctx.lan.serverCertificate()) };
     },
     createInvite: ({ body }: { body: InviteInput }): RouteResponse<'createInvite'> => {
       const at = ctx.clock();
@@ -127,7 +135,7 @@ export function approveSignIn(
     ctx.signIns.approve(signIn.id, { userId: user.id, virtualKeyId: virtualKey.id, ...(inviteId && { inviteId }) }, at);
     const approved = ctx.signIns.get(signIn.id);
     if (!approved) throw new Error(`sign-in ${signIn.id} vanished while being approved`);
-    return { sign_in: signInView(approved), user, virtual_key: virtualKey };
+    return { sign_in: signInView(approved, ctx.lan.serverCertificate()), user, virtual_key: virtualKey };
   });
 }
 

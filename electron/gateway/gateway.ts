@@ -204,6 +204,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const budgets = new BudgetStore(db, () => settings.config.budget_time_zone);
   let localUrl = '';
   let localPort = 0;
+  const signIns = new SignInStore(db, options.signInLifetimes);
   const stopping = new AbortController();
   // Every request in flight listens for the end of the grace period: many more than Node's default ten.
   setMaxListeners(0, stopping.signal);
@@ -214,6 +215,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     localPort: () => localPort,
     logger,
     clock,
+    signInsPinnedElsewhere: (fingerprint) => signIns.pinnedElsewhere(fingerprint, clock()),
   });
 
   const audit = new AuditLog(db);
@@ -253,7 +255,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
     upstream: new UpstreamHealth(),
     lan,
-    signIns: new SignInStore(db, options.signInLifetimes),
+    signIns,
     signInLimits: newSignInLimits(),
     managedSettings: new ManagedSettingsStore(db),
     telemetry: new TelemetryStore(db),

@@ -118,7 +118,7 @@ export async function handleSignIn(
     const address = req.socket.remoteAddress ?? 'unknown';
     const now = ctx.clock();
     if (pathname === DEVICE_AUTHORIZATION_PATH) return startSignIn(ctx, res, form, req, address, base, now);
-    if (pathname === TOKEN_PATH) return exchange(ctx, res, form, now);
+    if (pathname === TOKEN_PATH) return exchange(ctx, res, form, presentedCertificate(req), now);
     // RFC 7009 §2.2: the answer is 200 whether or not the token was known.
     const token = form.get('token');
     if (token) ctx.signIns.revokeToken(token, now);
@@ -232,13 +232,20 @@ export function tokenRequest(form: URLSearchParams): TokenRequest {
   });
 }
 
-function exchange(ctx: GatewayContext, res: ServerResponse, form: URLSearchParams, now: number): void {
+function exchange(
+  ctx: GatewayContext,
+  res: ServerResponse,
+  form: URLSearchParams,
+  certificate: string | null,
+  now: number,
+): void {
   const request = tokenRequest(form);
   if (request.grant === 'device_code') {
     const poll = ctx.signIns.poll(request.deviceCode, now);
     if (poll.outcome !== 'issue')
       throw new OAuthError(400, { error: poll.outcome, error_description: POLL_TEXT[poll.outcome] });
-    const tokens = ctx.signIns.issueFirst(poll.signIn.id, now);
+    // The client pinned the certificate this connection presents: kept, to name who a new one strands.
+    const tokens = ctx.signIns.issueFirst(poll.signIn.id, now, certificate);
     if (!tokens) throw new OAuthError(400, { error: 'invalid_grant', error_description: POLL_TEXT.invalid_grant });
     ctx.audit.record(
       {
@@ -552,6 +559,14 @@ function oauthJson(res: ServerResponse, status: number, body: unknown, head = fa
 }
 
 /** The origin the client reached: the scheme of this connection and the Host it named (checked by the router on the LAN). */
+/** SHA-256 of the server certificate this TLS connection presented; null over plain HTTP. */
+function presentedCertificate(req: IncomingMessage): string | null {
+  const socket = req.socket as TLSSocket;
+  if (socket.encrypted !== true) return null;
+  const certificate = socket.getCertificate();
+  return certificate && 'fingerprint256' in certificate ? certificate.fingerprint256 : null;
+}
+
 export function baseUrlOf(req: IncomingMessage): string {
   const tls = (req.socket as TLSSocket).encrypted === true;
   const host = clip(req.headers.host, 255) ?? `${req.socket.localAddress ?? '127.0.0.1'}:${req.socket.localPort ?? ''}`;

@@ -41,6 +41,8 @@ export interface ServerCertificate {
   addresses: string[];
   names: string[];
   notAfter: number;
+  /** SHA-256 of the certificate, AB:CD:…: what Claude Code pins at /login. */
+  fingerprint: string;
   /** True when this call issued it (the addresses changed, it neared expiry, or there was none). */
   issued: boolean;
 }
@@ -134,6 +136,7 @@ export async function loadOrIssueServerCertificate(
         addresses: covered.addresses,
         names: covered.names,
         notAfter,
+        fingerprint: existing.cert.fingerprint256,
         issued: false,
       };
     }
@@ -171,7 +174,15 @@ export async function loadOrIssueServerCertificate(
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeAtomically(keyFile, keys.privateKey, 0o600);
   writeAtomically(certFile, certPem, 0o644);
-  return { certPem, keyPem: keys.privateKey, addresses, names, notAfter, issued: true };
+  return {
+    certPem,
+    keyPem: keys.privateKey,
+    addresses,
+    names,
+    notAfter,
+    fingerprint: fingerprintOf(certPem),
+    issued: true,
+  };
 }
 
 /** The IP addresses and DNS names a certificate covers, addresses in canonical form. */

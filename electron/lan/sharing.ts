@@ -34,6 +34,7 @@ import {
   canonicalAddress,
   fingerprintOf,
   loadOrCreateCa,
+  subjectAltNames,
   loadOrIssueServerCertificate,
   needsRenewal,
   tlsDir,
@@ -59,6 +60,8 @@ export interface LanSharingOptions {
   hostname?: () => string;
   /** Timeouts and the per-address connection cap; defaults to the TOLLGATE_* variables (config.ts). */
   connectionLimits?: ConnectionLimits;
+  /** How many live /login sign-ins pinned a server certificate other than `fingerprint` (they must sign in again). */
+  signInsPinnedElsewhere?: (fingerprint: string) => number;
 }
 
 interface LanListener {
@@ -96,6 +99,8 @@ export class LanSharing {
   private caPending: Promise<LocalCa> | null = null;
   /** The CA's path and fingerprint as found on disk, before this run needed the CA itself. */
   private caOnDisk: { path: string; fingerprint: string } | null = null;
+  /** The server certificate the LAN listeners present (or, before they start, the one on disk). */
+  private leaf: { fingerprint: string; covers: string[] } | null = null;
   private router: RequestRouter | null = null;
   private work: Promise<void> = Promise.resolve();
   private readonly draining = new Set<Promise<unknown>>();
@@ -139,6 +144,7 @@ export class LanSharing {
       ca_certificate_url: ca ? CA_CERTIFICATE_PATH : null,
       ca_certificate_path: ca?.path ?? null,
       ca_fingerprint_sha256: ca?.fingerprint ?? null,
+      ...this.leafStatus(settings),
       error: settings.enabled && this.errors.length > 0 ? this.errors.join(' ') : null,
       warning: warningFor(settings),
     };
@@ -257,10 +263,15 @@ export class LanSharing {
           this.options.clock(),
         );
         credentials = { key: certificate.keyPem, cert: certificate.certPem };
+        this.leaf = { fingerprint: certificate.fingerprint, covers: [...certificate.addresses, ...certificate.names] };
         if (certificate.issued) {
-          this.options.logger.info(
-            `LAN sharing: issued a server certificate for ${[...certificate.addresses, ...certificate.names].join(', ')}`,
-          );
+          this.options.logger.info(`LAN sharing: issued a server certificate for ${this.leaf.covers.join(', ')}`);
+          const stranded = this.options.signInsPinnedElsewhere?.(certificate.fingerprint) ?? 0;
+          if (stranded > 0) {
+            this.options.logger.warn(
+              `LAN sharing: the new server certificate replaces the one ${stranded} Claude Code sign-in${stranded === 1 ? '' : 's'} pinned at /login; ${stranded === 1 ? 'that teammate has' : 'those teammates have'} to run /login again (the Sign-ins page shows who)`,
+            );
+          }
           // Running listeners present the new certificate from their next handshake on.
           for (const listener of this.listeners.values()) {
             if ('setSecureContext' in listener.server) listener.server.setSecureContext(credentials);
@@ -347,6 +358,37 @@ export class LanSharing {
 
   private hostname(): string {
     return this.options.hostname?.() ?? hostname();
+  }
+
+  /** SHA-256 of the server certificate teammates pin at /login; null without TLS or before there is one. */
+  serverCertificate(): string | null {
+    return this.settings().tls ? (this.leafInfo()?.fingerprint ?? null) : null;
+  }
+
+  /** The certificate teammates pin, and how many sign-ins pinned another; nothing without TLS. */
+  private leafStatus(
+    settings: LanSettings,
+  ): Pick<LanStatus, 'server_fingerprint_sha256' | 'server_certificate_covers' | 'sign_ins_pinned_to_old_certificate'> {
+    const leaf = settings.tls ? this.leafInfo() : null;
+    return {
+      server_fingerprint_sha256: leaf?.fingerprint ?? null,
+      server_certificate_covers: leaf?.covers ?? [],
+      sign_ins_pinned_to_old_certificate: leaf ? (this.options.signInsPinnedElsewhere?.(leaf.fingerprint) ?? 0) : 0,
+    };
+  }
+
+  private leafInfo(): { fingerprint: string; covers: string[] } | null {
+    if (this.leaf) return this.leaf;
+    const path = join(tlsDir(this.options.dataDir), 'server.pem');
+    if (!existsSync(path)) return null;
+    try {
+      const pem = readFileSync(path, 'utf8');
+      const covered = subjectAltNames(pem);
+      this.leaf = { fingerprint: fingerprintOf(pem), covers: [...covered.addresses, ...covered.names] };
+    } catch {
+      return null; // unreadable: issued again when sharing starts
+    }
+    return this.leaf;
   }
 
   private caInfo(): { path: string; fingerprint: string } | null {

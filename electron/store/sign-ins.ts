@@ -31,6 +31,8 @@ export interface SignIn {
   inviteId: string | null;
   intervalSeconds: number;
   tokenIssuedAt: number | null;
+  /** SHA-256 of the LAN server certificate the client signed in over, which it pinned; null over plain HTTP. */
+  pinnedCertificate: string | null;
 }
 
 interface SignInRow {
@@ -52,6 +54,7 @@ interface SignInRow {
   interval_seconds: number;
   last_polled_at: number | null;
   token_issued_at: number | null;
+  pinned_certificate_sha256: string | null;
 }
 
 /** What a token poll (the device grant) comes to, in the protocol's terms. */
@@ -148,7 +151,18 @@ export class SignInStore {
         `UPDATE sign_ins SET status = 'revoked', decided_at = @at WHERE id = @id AND status = 'approved'`,
       ),
       polled: db.prepare('UPDATE sign_ins SET last_polled_at = @at, interval_seconds = @interval WHERE id = @id'),
-      issued: db.prepare('UPDATE sign_ins SET token_issued_at = @at WHERE id = @id AND token_issued_at IS NULL'),
+      issued: db.prepare(
+        `UPDATE sign_ins SET token_issued_at = @at, pinned_certificate_sha256 = @pinned
+         WHERE id = @id AND token_issued_at IS NULL`,
+      ),
+      // Approved sign-ins whose client can still refresh: the ones a replaced certificate strands.
+      pinnedElsewhere: db.prepare<[{ fingerprint: string; now: number }], { count: number }>(
+        `SELECT COUNT(*) AS count FROM sign_ins s
+         WHERE s.status = 'approved' AND s.pinned_certificate_sha256 IS NOT NULL
+           AND s.pinned_certificate_sha256 <> @fingerprint
+           AND EXISTS (SELECT 1 FROM oauth_tokens t WHERE t.sign_in_id = s.id AND t.kind = 'refresh'
+                       AND t.revoked_at IS NULL AND t.expires_at > @now)`,
+      ),
       insertToken: db.prepare(
         `INSERT INTO oauth_tokens (token_hash, sign_in_id, kind, created_at, expires_at)
          VALUES (@token_hash, @sign_in_id, @kind, @created_at, @expires_at)`,
@@ -296,13 +310,21 @@ export class SignInStore {
   }
 
   /** Issues the first tokens of an approved sign-in; null when they were issued already (a race of two polls). */
-  issueFirst(signInId: string, now: number): IssuedTokens | null {
+  issueFirst(signInId: string, now: number, pinnedCertificate: string | null = null): IssuedTokens | null {
     return this.db
       .transaction(() => {
-        if (this.statements.issued.run({ id: signInId, at: now }).changes === 0) return null;
+        if (this.statements.issued.run({ id: signInId, at: now, pinned: pinnedCertificate }).changes === 0) return null;
         return this.mint(signInId, now);
       })
       .immediate();
+  }
+
+  /**
+   * Live sign-ins (approved, able to refresh) whose client pinned a LAN certificate other than
+   * `fingerprint`: after the certificate changes, their teammates must run /login again.
+   */
+  pinnedElsewhere(fingerprint: string, now: number): number {
+    return this.statements.pinnedElsewhere.get({ fingerprint, now })?.count ?? 0;
   }
 
   /** The refresh grant: a new pair for a live refresh token, which is spent (rotation). */
@@ -439,5 +461,6 @@ function toSignIn(row: SignInRow): SignIn {
     inviteId: row.invite_id,
     intervalSeconds: row.interval_seconds,
     tokenIssuedAt: row.token_issued_at,
+    pinnedCertificate: row.pinned_certificate_sha256,
   };
 }

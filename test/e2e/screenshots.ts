@@ -78,6 +78,9 @@ const SHOWN_LAN: LanStatus = {
   ca_certificate_path: '/home/dana/.config/Tollgate/tls/tollgate-ca.pem',
   ca_fingerprint_sha256:
     '5E:0B:91:C4:27:AD:3F:88:60:1D:E2:7C:94:B5:0A:13:CF:46:D8:21:7E:39:AB:05:F1:6C:82:D7:4A:90:3B:E6',
+  server_fingerprint_sha256: null,
+  server_certificate_covers: [],
+  sign_ins_pinned_to_old_certificate: 0,
   error: null,
   warning: null,
 };

@@ -58,7 +58,7 @@ describe.skipIf(unavailable !== null)('Claude Code /login over the LAN with TLS'
 
   const env = (): NodeJS.ProcessEnv => claudeCodeProcessEnv(home, { TERM: 'xterm-256color' });
 
-  it('trusts and pins the leaf it verified with the downloaded CA, signs in once approved, and answers through the LAN', async () => {
+  it('trusts and pins the leaf it verified with the downloaded CA, signs in once approved, answers through the LAN, and Tollgate keeps the leaf it pinned', async () => {
     const status = gw.gateway.lan.status();
     const snippet = loginShellLines({
       baseUrl: lanUrl,
@@ -128,5 +128,11 @@ describe.skipIf(unavailable !== null)('Claude Code /login over the LAN with TLS'
     expect(rows.find((row) => row.endpoint === 'messages' && row.status === 'success')).toMatchObject({
       virtual_key_id: approved.body.virtual_key.id,
     });
+    // Tollgate kept the leaf the CLI pinned, so that a new one would name Bob as having to /login again.
+    const listed = await gw.admin<{ sign_ins: SignInView[] }>('GET', '/api/sign-ins?status=approved');
+    expect(listed.body.sign_ins).toMatchObject([
+      { user_code: userCode, pinned_certificate_sha256: leaf.fingerprint256, must_sign_in_again: false },
+    ]);
+    expect(gw.gateway.lan.status().sign_ins_pinned_to_old_certificate).toBe(0);
   }, 120_000);
 });

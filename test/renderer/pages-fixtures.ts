@@ -203,6 +203,9 @@ export function lanStatus(
     ca_certificate_url: null,
     ca_certificate_path: null,
     ca_fingerprint_sha256: null,
+    server_fingerprint_sha256: null,
+    server_certificate_covers: [],
+    sign_ins_pinned_to_old_certificate: 0,
     error: null,
     warning: null,
     ...overrides,
@@ -294,6 +297,8 @@ export function makeSignIn(overrides: Partial<SignInView> = {}): SignInView {
     virtual_key_id: null,
     address: '192.168.1.34',
     user_agent: 'claude-cli/2.1.330 (external, cli)',
+    pinned_certificate_sha256: null,
+    must_sign_in_again: false,
     ...overrides,
   };
 }

@@ -208,6 +208,46 @@ describe('LAN sharing settings', () => {
     expect(api.puts()).toEqual([{ address: '10.0.0.7' }, { address: null }]);
   });
 
+  it('asks before an address the server certificate does not cover, since signed-in teammates must /login again', async () => {
+    const api = settingsApi(
+      sharingLan({ server_fingerprint_sha256: 'AB:12', server_certificate_covers: ['192.168.1.20', 'alice-laptop'] }),
+    );
+    const section = await lanSection();
+    expect(section.textContent).toMatch(
+      /pins this computer’s server certificate, SHA-256 AB:12, which covers 192\.168\.1\.20, alice-laptop/,
+    );
+
+    fireEvent.change(within(section).getByLabelText('Listen on'), { target: { value: '10.0.0.7' } });
+    const dialog = await screen.findByRole('dialog', { name: 'Issue a new server certificate?' });
+    expect(dialog.textContent).toMatch(/does not cover 10\.0\.0\.7/);
+    expect(dialog.textContent).toMatch(/will have to run \/login again/);
+    expect(api.puts()).toEqual([]);
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Issue it and switch' }));
+    await waitFor(() => expect(api.puts()).toEqual([{ address: '10.0.0.7' }]));
+  });
+
+  it('switches to an address the certificate covers without asking', async () => {
+    const api = settingsApi(
+      sharingLan({ server_fingerprint_sha256: 'AB:12', server_certificate_covers: ['192.168.1.20', '10.0.0.7'] }),
+    );
+    const section = await lanSection();
+    fireEvent.change(within(section).getByLabelText('Listen on'), { target: { value: '10.0.0.7' } });
+    await waitFor(() => expect(api.puts()).toEqual([{ address: '10.0.0.7' }]));
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('says how many signed-in teammates a replaced certificate strands, and where to see who', async () => {
+    settingsApi(sharingLan({ server_fingerprint_sha256: 'CD:34', sign_ins_pinned_to_old_certificate: 2 }));
+    const section = await lanSection();
+    const warning = within(section)
+      .getByText(/The server certificate changed/)
+      .closest('[role="status"]') as HTMLElement;
+    expect(warning.textContent).toMatch(/2 teammates signed in with \/login must run \/login again/);
+    expect(within(warning).getByRole('link', { name: 'See who on the Sign-ins page' }).getAttribute('href')).toBe(
+      '#/sign-ins',
+    );
+  });
+
   it('keeps a pinned address that this computer no longer has, and says so', async () => {
     settingsApi(
       sharingLan(

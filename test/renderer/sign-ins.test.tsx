@@ -412,6 +412,40 @@ describe('denying and revoking', () => {
   });
 });
 
+describe('after the LAN certificate changed', () => {
+  it('marks each sign-in that pinned the old certificate and names them above the list', async () => {
+    const decided = new Date(Date.now() - 86_400_000).toISOString();
+    const stranded = makeSignIn({
+      status: 'approved',
+      decided_at: decided,
+      user_id: 'u-priya',
+      virtual_key_id: 'vk-9',
+      pinned_certificate_sha256: 'AA:BB',
+      must_sign_in_again: true,
+    });
+    const fine = makeSignIn({
+      id: 'si-2',
+      user_code: 'QRST-VWXZ',
+      name: 'Sam Okafor',
+      email: 'sam@example.com',
+      status: 'approved',
+      decided_at: decided,
+      pinned_certificate_sha256: 'CC:DD',
+    });
+    api(signInRoutes({ approved: [stranded, fine] }));
+    renderPage();
+
+    const table = await screen.findByRole('table', { name: 'Approved sign-ins' });
+    const row = (await within(table).findByText('WDJB-MJHT')).closest('tr') as HTMLElement;
+    expect(within(row).getByText('Must /login again')).toBeTruthy();
+    const samRow = within(table).getByText('QRST-VWXZ').closest('tr') as HTMLElement;
+    expect(within(samRow).queryByText('Must /login again')).toBeNull();
+    const notice = screen.getByText(/the LAN server certificate changed/).closest('[role="status"]');
+    expect(notice?.textContent).toMatch(/Priya Raman must run \/login again: the LAN server certificate changed/);
+    expect(notice?.textContent).toMatch(/revoke the old sign-in/);
+  });
+});
+
 describe('inviting a teammate', () => {
   it('creates an invite with the settings chosen and shows its link once, with a copy button', async () => {
     const { calls } = api(

@@ -12,6 +12,7 @@ import telemetry from './0010-telemetry.js';
 import settingsHints from './0011-settings-hints.js';
 import liveSignIns from './0012-live-sign-ins.js';
 import telemetryActivity from './0013-telemetry-activity.js';
+import pinnedCertificates from './0014-pinned-certificates.js';
 
 export interface Migration {
   name: string;
@@ -32,4 +33,5 @@ export const migrations: readonly Migration[] = [
   { name: '0011-settings-hints', sql: settingsHints },
   { name: '0012-live-sign-ins', sql: liveSignIns },
   { name: '0013-telemetry-activity', sql: telemetryActivity },
+  { name: '0014-pinned-certificates', sql: pinnedCertificates },
 ];

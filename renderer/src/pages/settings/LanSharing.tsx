@@ -4,7 +4,7 @@
 // change applies at once (the gateway restarts its LAN listener) and comes back if refused.
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { LanStatus } from '../../../../shared/schemas';
-import { Button, ConfirmDialog, CopyButton, ErrorBanner, Loading, Select, useEndpoints } from '../../components';
+import { Button, ConfirmDialog, CopyButton, ErrorBanner, Link, Loading, Select, useEndpoints } from '../../components';
 import { gatewaySelectors, useGateway } from '../../stores/gateway';
 import { saveState, SectionFrame, Switch } from './parts';
 
@@ -192,6 +192,7 @@ function Listening({ lan }: { lan: LanStatus }) {
         Give each teammate their own key: its reveal on the Keys page has a &ldquo;Teammate on the LAN&rdquo; snippet
         with this address.
       </p>
+      <StrandedSignIns count={lan.sign_ins_pinned_to_old_certificate} />
       {certificateHref && (
         <div className="settings-ca">
           <h3>CA certificate</h3>
@@ -211,14 +212,47 @@ function Listening({ lan }: { lan: LanStatus }) {
               On this computer: <code>{lan.ca_certificate_path}</code>
             </p>
           )}
+          {lan.server_fingerprint_sha256 && (
+            <p className="muted">
+              Claude Code signed in with <span className="mono">/login</span> pins this computer&rsquo;s server
+              certificate, SHA-256 <code className="settings-fingerprint">{lan.server_fingerprint_sha256}</code>, which
+              covers {lan.server_certificate_covers.join(', ')}.
+            </p>
+          )}
         </div>
       )}
     </div>
   );
 }
 
+/** Said while teammates' Claude Code pins a server certificate that has been replaced. */
+function StrandedSignIns({ count }: { count: number }) {
+  if (count === 0) return null;
+  return (
+    <div className="settings-warning" role="status">
+      <p>
+        <strong>
+          The server certificate changed: {count === 1 ? 'one teammate' : `${count} teammates`} signed in with{' '}
+          <span className="mono">/login</span> must run <span className="mono">/login</span> again.
+        </strong>{' '}
+        Their Claude Code pinned the old certificate and refuses the new one.{' '}
+        <Link to="/sign-ins">See who on the Sign-ins page</Link>, and revoke their old sign-ins once they have signed in
+        again.
+      </p>
+    </div>
+  );
+}
+
+/** True when pinning `address` needs a server certificate the current one does not cover. */
+function needsNewCertificate(lan: LanStatus, address: string | null): boolean {
+  if (!lan.settings.tls || lan.server_fingerprint_sha256 === null) return false;
+  const wanted = address === null ? lan.available_addresses : [address];
+  return wanted.some((one) => !lan.server_certificate_covers.includes(one));
+}
+
 function AddressChoice({ lan }: { lan: LanStatus }) {
   const update = useGateway((state) => state.updateLan);
+  const [asking, setAsking] = useState<{ address: string | null } | null>(null);
   const current = lan.settings.address;
   const options = [
     { value: ALL_ADDRESSES, label: 'Every LAN address of this computer' },
@@ -227,15 +261,40 @@ function AddressChoice({ lan }: { lan: LanStatus }) {
       ? [{ value: current, label: `${current} (not on this computer now)` }]
       : []),
   ];
+  const choose = (address: string | null): void => {
+    if (needsNewCertificate(lan, address)) setAsking({ address });
+    else void update({ address });
+  };
   return (
-    <Select
-      label="Listen on"
-      className="settings-address"
-      value={current ?? ALL_ADDRESSES}
-      options={options}
-      hint="Pin one address when this computer has several networks and only one is trusted."
-      onChange={(event) => void update({ address: event.target.value === ALL_ADDRESSES ? null : event.target.value })}
-    />
+    <>
+      <Select
+        label="Listen on"
+        className="settings-address"
+        value={current ?? ALL_ADDRESSES}
+        options={options}
+        hint="Pin one address when this computer has several networks and only one is trusted."
+        onChange={(event) => choose(event.target.value === ALL_ADDRESSES ? null : event.target.value)}
+      />
+      <ConfirmDialog
+        open={asking !== null}
+        title="Issue a new server certificate?"
+        body={
+          <p>
+            The current certificate does not cover {asking?.address ?? 'every address of this computer'}, so Tollgate
+            issues a new one. Teammates who signed in with <span className="mono">/login</span> over the LAN pinned the
+            old one and will have to run <span className="mono">/login</span> again; teammates using a pasted key are
+            not affected.
+          </p>
+        }
+        confirmLabel="Issue it and switch"
+        onCancel={() => setAsking(null)}
+        onConfirm={() => {
+          const address = asking?.address ?? null;
+          setAsking(null);
+          void update({ address });
+        }}
+      />
+    </>
   );
 }
 

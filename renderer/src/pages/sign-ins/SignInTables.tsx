@@ -20,6 +20,16 @@ function PersonCell({ signIn }: { signIn: SignIn }) {
         {signIn.name ?? signIn.email ?? <span className="muted">No name given</span>}
       </span>
       {signIn.name && signIn.email && <span className="cell-sub">{signIn.email}</span>}
+      {signIn.must_sign_in_again && (
+        <span>
+          <Badge
+            tone="warning"
+            title="Signed in over a LAN certificate that has since been replaced: their Claude Code refuses the new one until they run /login again."
+          >
+            Must /login again
+          </Badge>
+        </span>
+      )}
     </div>
   );
 }

@@ -197,6 +197,7 @@ export default function SignInsPage() {
             onRetry={() => void load(show)}
           />
         )}
+        {show === 'approved' && <StrandedNotice signIns={decided.items} />}
         {decided.status === 'loading' && decided.items.length === 0 ? (
           <Loading label="Loading sign-ins…" />
         ) : (
@@ -281,5 +282,25 @@ export function PendingSignInsCount() {
       </span>
       <span className="visually-hidden">, {count} waiting</span>
     </>
+  );
+}
+
+/** Who pinned a LAN certificate that has been replaced, named, with what to do. */
+function StrandedNotice({ signIns }: { signIns: readonly SignIn[] }) {
+  const stranded = signIns.filter((signIn) => signIn.must_sign_in_again);
+  if (stranded.length === 0) return null;
+  const names = stranded.map((signIn) => signIn.name ?? signIn.email ?? signIn.user_code);
+  return (
+    <div className="sign-ins-stranded" role="status">
+      <p>
+        <strong>
+          {stranded.length === 1 ? `${names[0]} must` : `${stranded.length} teammates must`} run{' '}
+          <span className="mono">/login</span> again
+        </strong>
+        {stranded.length > 1 && <> ({names.join(', ')})</>}: the LAN server certificate changed, and their Claude Code
+        refuses the new one. Once they have signed in again, revoke the old sign-in marked &ldquo;Must /login
+        again&rdquo;.
+      </p>
+    </div>
   );
 }
