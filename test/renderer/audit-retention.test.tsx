@@ -19,18 +19,7 @@ import { initialGatewayState, useGateway } from '../../renderer/src/stores/gatew
 import { initialNotificationsState, useNotifications } from '../../renderer/src/stores/notifications';
 import { useSession } from '../../renderer/src/stores/session';
 import { initialSettingsState, useSettings } from '../../renderer/src/stores/settings';
-import { CONNECTION, desktopSettingsRoutes, standInApi, unnamedControls } from './pages-fixtures';
-
-const CONFIG: ClientConfig = {
-  enforce_auth_on_inference: true,
-  capture_content: true,
-  retention_days: 90,
-  audit_retention_days: 365,
-  budget_time_zone: 'UTC',
-  sign_in_key_template: {},
-  managed_settings_hint_headers: false,
-  telemetry_forward_url: null,
-};
+import { CLIENT_CONFIG, CONNECTION, desktopSettingsRoutes, standInApi, unnamedControls } from './pages-fixtures';
 
 const CHECKPOINT: AuditCheckpoint = {
   at: '2026-11-23T09:30:00.000Z',
@@ -72,7 +61,7 @@ const clock = (iso: string): string =>
 let restoreFetch: () => void = () => undefined;
 
 beforeEach(() => {
-  useSession.getState().connect(CONNECTION, CONFIG);
+  useSession.getState().connect(CONNECTION, CLIENT_CONFIG);
   useSettings.setState(initialSettingsState);
   useAudit.setState(initialAuditState);
   useGateway.setState(initialGatewayState);
@@ -87,7 +76,7 @@ afterEach(() => {
 /** The settings routes with PUT /api/config taking the change, and POST /api/audit/archive answering `archive`. */
 function settingsApi(
   archive: { archived: number; checkpoint: AuditCheckpoint | null } = { archived: 0, checkpoint: null },
-  initial: ClientConfig = CONFIG,
+  initial: ClientConfig = CLIENT_CONFIG,
 ) {
   let config = initial;
   const api = standInApi({
@@ -194,7 +183,7 @@ describe('settings › audit trail retention', () => {
   });
 
   it('offers no archive while the audit trail keeps everything', async () => {
-    const keepAll = { ...CONFIG, audit_retention_days: 0 };
+    const keepAll = { ...CLIENT_CONFIG, audit_retention_days: 0 };
     settingsApi(undefined, keepAll);
     useSession.getState().connect(CONNECTION, keepAll);
     render(<SettingsPage />);

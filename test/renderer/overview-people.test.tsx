@@ -9,19 +9,8 @@ import OverviewPage from '../../renderer/src/pages/overview/index';
 import { initialKeysState, useKeys } from '../../renderer/src/stores/keys';
 import { initialOverviewState, useOverview } from '../../renderer/src/stores/overview';
 import { useSession } from '../../renderer/src/stores/session';
-import type { ClientConfig, OverviewPerson } from '../../shared/schemas';
-import { CONNECTION, makeKey, quietOverview, standInApi, unnamedControls } from './pages-fixtures';
-
-const CONFIG: ClientConfig = {
-  enforce_auth_on_inference: true,
-  capture_content: true,
-  retention_days: 90,
-  audit_retention_days: 365,
-  budget_time_zone: 'UTC',
-  sign_in_key_template: {},
-  managed_settings_hint_headers: false,
-  telemetry_forward_url: null,
-};
+import type { OverviewPerson } from '../../shared/schemas';
+import { CLIENT_CONFIG, CONNECTION, makeKey, quietOverview, standInApi, unnamedControls } from './pages-fixtures';
 
 const NO_TELEMETRY = 'Lines of code, commits and PRs appear when teammates sign in with /login and telemetry is on.';
 
@@ -58,7 +47,7 @@ function showOverview(people: OverviewPerson[]): void {
 }
 
 beforeEach(() => {
-  useSession.getState().connect(CONNECTION, CONFIG);
+  useSession.getState().connect(CONNECTION, CLIENT_CONFIG);
   useKeys.setState(initialKeysState);
   useOverview.setState(initialOverviewState);
 });

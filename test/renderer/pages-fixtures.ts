@@ -4,7 +4,14 @@
 import { screen } from '@testing-library/react';
 import { vi } from 'vitest';
 import type { LogRow } from '../../renderer/src/stores/logs';
-import type { GatewayStatus, LanStatus, NotificationSettings, SignInView, VirtualKey } from '../../shared/schemas';
+import type {
+  ClientConfig,
+  GatewayStatus,
+  LanStatus,
+  NotificationSettings,
+  SignInView,
+  VirtualKey,
+} from '../../shared/schemas';
 
 export interface RecordedCall {
   method: string;
@@ -17,6 +24,18 @@ type Reply = { status?: number; body: unknown } | Promise<{ status?: number; bod
 type Handler = (call: RecordedCall) => Reply;
 
 export const CONNECTION = { apiBase: 'http://127.0.0.1:4141', adminToken: 'test-admin-token' };
+
+/** The client settings of a fresh install, as GET /api/config answers them. */
+export const CLIENT_CONFIG: ClientConfig = {
+  enforce_auth_on_inference: true,
+  capture_content: true,
+  retention_days: 90,
+  audit_retention_days: 365,
+  budget_time_zone: 'UTC',
+  sign_in_key_template: {},
+  managed_settings_hint_headers: false,
+  telemetry_forward_url: null,
+};
 
 /** Installs a fetch that routes `METHOD /path` to handlers; unknown routes answer 404 like the gateway. */
 export function standInApi(routes: Record<string, Handler>): { calls: RecordedCall[]; restore: () => void } {

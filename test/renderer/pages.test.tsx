@@ -21,6 +21,7 @@ import { initialSettingsState, useSettings } from '../../renderer/src/stores/set
 import { initialGatewayState, useGateway } from '../../renderer/src/stores/gateway';
 import { initialNotificationsState, useNotifications } from '../../renderer/src/stores/notifications';
 import {
+  CLIENT_CONFIG,
   CONNECTION,
   desktopSettingsRoutes,
   refusal,
@@ -29,21 +30,10 @@ import {
   type RecordedCall,
 } from './pages-fixtures';
 
-const CONFIG: ClientConfig = {
-  enforce_auth_on_inference: true,
-  capture_content: true,
-  retention_days: 90,
-  audit_retention_days: 365,
-  budget_time_zone: 'UTC',
-  sign_in_key_template: {},
-  managed_settings_hint_headers: false,
-  telemetry_forward_url: null,
-};
-
 let restoreFetch: () => void = () => undefined;
 
 beforeEach(() => {
-  useSession.getState().connect(CONNECTION, CONFIG);
+  useSession.getState().connect(CONNECTION, CLIENT_CONFIG);
   useSettings.setState(initialSettingsState);
   useAudit.setState(initialAuditState);
   usePricing.setState(initialPricingState);
@@ -62,7 +52,7 @@ describe('the settings page', () => {
     let refuse: () => void = () => undefined;
     const api = standInApi({
       ...desktopSettingsRoutes(),
-      'GET /api/config': () => ({ body: { client_config: CONFIG } }),
+      'GET /api/config': () => ({ body: { client_config: CLIENT_CONFIG } }),
       'PUT /api/config': () =>
         new Promise((resolve) => {
           refuse = () => resolve(refusal(503, 'The settings file is read-only.'));
@@ -100,9 +90,11 @@ describe('the settings page', () => {
   it('keeps a change the gateway accepts and takes the value the gateway answered with', async () => {
     const api = standInApi({
       ...desktopSettingsRoutes(),
-      'GET /api/config': () => ({ body: { client_config: CONFIG } }),
+      'GET /api/config': () => ({ body: { client_config: CLIENT_CONFIG } }),
       'PUT /api/config': ({ body }) => ({
-        body: { client_config: { ...CONFIG, ...(body as { client_config: Partial<ClientConfig> }).client_config } },
+        body: {
+          client_config: { ...CLIENT_CONFIG, ...(body as { client_config: Partial<ClientConfig> }).client_config },
+        },
       }),
     });
     restoreFetch = api.restore;
@@ -120,7 +112,7 @@ describe('the settings page', () => {
   it('asks before shortening retention, since older requests are deleted', async () => {
     const api = standInApi({
       ...desktopSettingsRoutes(),
-      'GET /api/config': () => ({ body: { client_config: CONFIG } }),
+      'GET /api/config': () => ({ body: { client_config: CLIENT_CONFIG } }),
     });
     restoreFetch = api.restore;
     render(<SettingsPage />);

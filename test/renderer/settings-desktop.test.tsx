@@ -11,6 +11,7 @@ import { useSession } from '../../renderer/src/stores/session';
 import { initialSettingsState, useSettings } from '../../renderer/src/stores/settings';
 import type { LanSettings, LanStatus, NotificationSettings } from '../../shared/schemas';
 import {
+  CLIENT_CONFIG,
   CONNECTION,
   gatewayStatus,
   lanStatus,
@@ -21,17 +22,6 @@ import {
   unnamedControls,
   type RecordedCall,
 } from './pages-fixtures';
-
-const CONFIG = {
-  enforce_auth_on_inference: true,
-  capture_content: true,
-  retention_days: 90,
-  audit_retention_days: 365,
-  budget_time_zone: 'UTC',
-  sign_in_key_template: {},
-  managed_settings_hint_headers: false,
-  telemetry_forward_url: null,
-};
 
 let restoreFetch: () => void = () => undefined;
 
@@ -45,7 +35,7 @@ function settingsApi(
 ) {
   let lan = initial;
   const stand = standInApi({
-    'GET /api/config': () => ({ body: { client_config: CONFIG } }),
+    'GET /api/config': () => ({ body: { client_config: CLIENT_CONFIG } }),
     'GET /api/gateway/status': () => ({ body: gatewayStatus({ lan }) }),
     'GET /api/notifications': () => ({ body: NOTIFICATIONS }),
     'PUT /api/lan': (call) => {
@@ -96,7 +86,7 @@ async function lanSection() {
 }
 
 beforeEach(() => {
-  useSession.getState().connect(CONNECTION, CONFIG);
+  useSession.getState().connect(CONNECTION, CLIENT_CONFIG);
   useSettings.setState(initialSettingsState);
   useGateway.setState(initialGatewayState);
   useNotifications.setState(initialNotificationsState);

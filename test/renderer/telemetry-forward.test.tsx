@@ -9,23 +9,12 @@ import { initialGatewayState, useGateway } from '../../renderer/src/stores/gatew
 import { initialNotificationsState, useNotifications } from '../../renderer/src/stores/notifications';
 import { useSession } from '../../renderer/src/stores/session';
 import { initialSettingsState, useSettings } from '../../renderer/src/stores/settings';
-import { CONNECTION, desktopSettingsRoutes, standInApi, unnamedControls } from './pages-fixtures';
-
-const CONFIG: ClientConfig = {
-  enforce_auth_on_inference: true,
-  capture_content: true,
-  retention_days: 90,
-  audit_retention_days: 365,
-  budget_time_zone: 'UTC',
-  sign_in_key_template: {},
-  managed_settings_hint_headers: false,
-  telemetry_forward_url: null,
-};
+import { CLIENT_CONFIG, CONNECTION, desktopSettingsRoutes, standInApi, unnamedControls } from './pages-fixtures';
 
 let restoreFetch: () => void = () => undefined;
 
 beforeEach(() => {
-  useSession.getState().connect(CONNECTION, CONFIG);
+  useSession.getState().connect(CONNECTION, CLIENT_CONFIG);
   useSettings.setState(initialSettingsState);
   useGateway.setState(initialGatewayState);
   useNotifications.setState(initialNotificationsState);
@@ -36,7 +25,7 @@ afterEach(() => {
   restoreFetch();
 });
 
-function settingsApi(initial: ClientConfig = CONFIG) {
+function settingsApi(initial: ClientConfig = CLIENT_CONFIG) {
   let config = initial;
   const api = standInApi({
     ...desktopSettingsRoutes(),
@@ -74,7 +63,7 @@ describe('settings › telemetry forwarding', () => {
   });
 
   it('stops sending with one click, saving null', async () => {
-    const forwarding = { ...CONFIG, telemetry_forward_url: 'https://otel.example' };
+    const forwarding = { ...CLIENT_CONFIG, telemetry_forward_url: 'https://otel.example' };
     useSession.getState().connect(CONNECTION, forwarding);
     const api = settingsApi(forwarding);
     render(<SettingsPage />);
