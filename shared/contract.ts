@@ -265,9 +265,22 @@ export const adminApi = {
           sign_in_id: z.string().nullable(),
           state: z.enum(['current', 'stale', 'missing']),
           last_seen_at: z.string(),
+          /** A keyed fingerprint of the checksum the machine last reported; null when it reported none. */
+          reported_fingerprint: z.string().nullable(),
+          /** The checksum of what the key is served now; null when no policy applies. */
+          served_checksum: z.string().nullable(),
         }),
       ),
     }),
+  }),
+  /**
+   * Accepts what a key's machine last reported as matching what the key is served now (its client or an
+   * MDM profile changes what it loads): machines reporting it count as current from then on.
+   */
+  acceptManagedSettingsMachine: route({
+    method: 'POST',
+    path: '/api/managed-settings/machines/:key_id/accept',
+    response: z.object({ served_checksum: z.string(), reported_fingerprint: z.string() }),
   }),
   /** The exact document (uuid, checksum, settings) a key's Claude Code receives; 404 when none applies. */
   previewManagedSettings: route({

@@ -551,6 +551,11 @@ export const logEntrySchema = z.object({
    * under: `current`, `stale` (another checksum) or `missing` (none sent); null otherwise.
    */
   managed_settings: z.enum(['current', 'stale', 'missing']).nullable(),
+  /**
+   * A keyed fingerprint of the checksum the client reported (16 hex digits): tells machines' values
+   * apart without showing the checksum, which would let anyone test guesses at short env values.
+   */
+  managed_settings_fingerprint: z.string().nullable(),
   client: z.string().nullable(),
   method: z.string(),
   path: z.string(),

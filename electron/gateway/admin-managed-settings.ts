@@ -7,7 +7,7 @@ import type { ManagedSettings, ManagedSettingsLayer, ManagedSettingsScope } from
 import type { StoredLayer } from '../store/managed-settings.js';
 import { iso } from '../store/time.js';
 import type { GatewayContext } from './context.js';
-import { notFound } from './errors.js';
+import { GatewayError, notFound } from './errors.js';
 import { layerWarnings, managedSettingsFor } from './managed-settings.js';
 
 type OwnedScope = Exclude<ManagedSettingsScope, 'global'>;
@@ -79,10 +79,28 @@ export function managedSettingsHandlers(ctx: GatewayContext) {
             sign_in_id: signIn?.id ?? null,
             state: row.managed_settings,
             last_seen_at: iso(row.created_at),
+            reported_fingerprint: row.managed_settings_fingerprint,
+            served_checksum: managedSettingsFor(ctx, key)?.checksum ?? null,
           },
         ];
       }),
     }),
+    acceptManagedSettingsMachine: ({ params }: { params: { key_id: string } }) => {
+      const key = ctx.keys.get(params.key_id);
+      if (!key) throw notFound(`No virtual key with id ${params.key_id}.`);
+      const served = managedSettingsFor(ctx, key)?.checksum;
+      if (!served) throw notFound(`No managed settings apply to virtual key "${key.name}".`);
+      const latest = ctx.requestLog.latestSettingsStates().find((row) => row.virtual_key_id === key.id);
+      if (!latest?.managed_settings_fingerprint) {
+        throw new GatewayError(
+          409,
+          'invalid_request_error',
+          `The machine of "${key.name}" has reported no managed settings checksum to accept yet.`,
+        );
+      }
+      ctx.managedSettings.accept(served, latest.managed_settings_fingerprint, ctx.clock());
+      return { served_checksum: served, reported_fingerprint: latest.managed_settings_fingerprint };
+    },
     listManagedSettings: () => ({ layers: ctx.managedSettings.all().map(layerView) }),
     previewManagedSettings: ({ query }: { query: { key_id: string } }): RouteResponse<'previewManagedSettings'> => {
       const record = ctx.keys.get(query.key_id);

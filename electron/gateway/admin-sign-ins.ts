@@ -146,12 +146,13 @@ function userFor(
   approval: SignInApproval,
 ): Approved['user'] {
   if (approval.user_id) return governance.getUser({ params: { id: approval.user_id }, body: undefined }).user;
-  if (approval.user) {
-    return governance.createUser({ params: {}, body: approval.user }).user;
-  }
-  const email = signIn.email?.toLowerCase();
-  const existing = email ? ctx.organisation.all('user').find((user) => user.email?.toLowerCase() === email) : undefined;
+  // A person who is already a user (the same email) is never made twice.
+  const wanted = (approval.user ? approval.user.email : signIn.email)?.trim().toLowerCase();
+  const existing = wanted
+    ? ctx.organisation.all('user').find((user) => user.email?.toLowerCase() === wanted)
+    : undefined;
   if (existing) return governance.getUser({ params: { id: existing.id }, body: undefined }).user;
+  if (approval.user) return governance.createUser({ params: {}, body: approval.user }).user;
   return governance.createUser({
     params: {},
     body: { name: signIn.name ?? signIn.email ?? `Sign-in ${signIn.userCode}`, email: signIn.email },

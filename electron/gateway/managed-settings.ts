@@ -13,6 +13,7 @@ import type { ManagedSettingsDocument } from '../../shared/schemas.js';
 import { decideModel, remapModel } from '../governance/policy.js';
 import { LAYER_ORDER, type StoredLayer } from '../store/managed-settings.js';
 import type { KeyPolicy, KeyRecord } from '../store/virtual-keys.js';
+import { clip } from './clip.js';
 import type { GatewayContext } from './context.js';
 import { GatewayError, sendError } from './errors.js';
 
@@ -206,19 +207,27 @@ const PREVIOUS_ACCEPTED_MS = 2 * 60 * 60_000;
  * `current` (the checksum of what is served now, or of what was served this key within two hours:
  * a session polls hourly), `stale` (any other value: out of date, edited, or another policy), or
  * `missing` (no checksum: an older client, `claude ssh`, or a machine that never took the settings).
- * Null when hint headers are off or the request is not signed in. The checksum itself is not kept.
+ * A value the admin accepted for what is served (a machine whose client or MDM profile changes what it
+ * loads) counts as current too. Null when hint headers are off. The checksum itself is never kept:
+ * it is a plain hash that lets anyone who sees it test guesses at short env values; the row keeps its
+ * keyed fingerprint (ManagedSettingsStore.fingerprint).
  */
 export function settingsStateOf(
   ctx: GatewayContext,
   key: KeyRecord,
   header: string | string[] | undefined,
   now: number,
-): 'current' | 'stale' | 'missing' | null {
+): { state: 'current' | 'stale' | 'missing'; fingerprint: string | null } | null {
   if (!ctx.settings.config.managed_settings_hint_headers) return null;
-  const checksum = (Array.isArray(header) ? header[0] : header)?.trim();
-  if (!checksum) return 'missing';
-  if (managedSettingsFor(ctx, key)?.checksum === checksum) return 'current';
-  return ctx.managedSettings.servedSince(key.id, checksum, now - PREVIOUS_ACCEPTED_MS) ? 'current' : 'stale';
+  const checksum = clip((Array.isArray(header) ? header[0] : header)?.trim(), 200);
+  if (!checksum) return { state: 'missing', fingerprint: null };
+  const fingerprint = ctx.managedSettings.fingerprint(checksum);
+  const served = managedSettingsFor(ctx, key)?.checksum ?? null;
+  const current =
+    served === checksum ||
+    (served !== null && ctx.managedSettings.isAccepted(served, fingerprint)) ||
+    ctx.managedSettings.servedSince(key.id, checksum, now - PREVIOUS_ACCEPTED_MS);
+  return { state: current ? 'current' : 'stale', fingerprint };
 }
 
 export const settingsChecksumHeader = (headers: IncomingMessage['headers']): string | string[] | undefined =>

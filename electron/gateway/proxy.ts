@@ -122,8 +122,8 @@ interface Attempt {
   signedIn: boolean;
   /** The usage-limit headers of a successful answer to a signed-in client. */
   usageHeaders: Record<string, string>;
-  /** With hint headers on, what a signed-in request said of its managed settings. */
-  managedSettings: 'current' | 'stale' | 'missing' | null;
+  /** With hint headers on, what a signed-in request said of its managed settings (the checksum as a keyed fingerprint). */
+  managedSettings: { state: 'current' | 'stale' | 'missing'; fingerprint: string | null } | null;
   /** On GET /v1/models with a key: which listed models the key may use (the rest are left out). */
   allowsModel: ((model: string) => boolean) | null;
 }
@@ -873,7 +873,8 @@ function toLogRecord(
     session_id: attempt.sessionId,
     agent_id: clip(headerValue(req.headers, 'x-claude-code-agent-id'), CLIENT_TEXT_LIMITS.sessionId),
     parent_agent_id: clip(headerValue(req.headers, 'x-claude-code-parent-agent-id'), CLIENT_TEXT_LIMITS.sessionId),
-    managed_settings: attempt.managedSettings,
+    managed_settings: attempt.managedSettings?.state ?? null,
+    managed_settings_fingerprint: attempt.managedSettings?.fingerprint ?? null,
     client: clip(headerValue(req.headers, 'user-agent'), CLIENT_TEXT_LIMITS.userAgent),
     method: req.method ?? 'GET',
     path: clip(req.url ?? '', CLIENT_TEXT_LIMITS.path),

@@ -121,7 +121,20 @@ export async function handleSignIn(
     if (pathname === TOKEN_PATH) return exchange(ctx, res, form, presentedCertificate(req), now);
     // RFC 7009 §2.2: the answer is 200 whether or not the token was known.
     const token = form.get('token');
-    if (token) ctx.signIns.revokeToken(token, now);
+    const revoked = token ? ctx.signIns.revokeToken(token, now) : null;
+    if (revoked) {
+      ctx.audit.record(
+        {
+          actor: 'system',
+          action: 'signIn.token_revoked',
+          targetType: 'sign_in',
+          targetId: revoked.signInId,
+          after: { token: revoked.kind },
+          address,
+        },
+        now,
+      );
+    }
     return oauthJson(res, 200, {});
   } catch (error) {
     if (error instanceof OAuthError) return oauthJson(res, error.status, error.body);
@@ -244,6 +257,9 @@ function exchange(
     const poll = ctx.signIns.poll(request.deviceCode, now);
     if (poll.outcome !== 'issue')
       throw new OAuthError(400, { error: poll.outcome, error_description: POLL_TEXT[poll.outcome] });
+    // Approved, then its key switched off or its user removed before the first poll: no tokens for it.
+    if (!signInStillGranted(ctx, poll.signIn))
+      throw new OAuthError(400, { error: 'access_denied', error_description: POLL_TEXT.access_denied });
     // The client pinned the certificate this connection presents: kept, to name who a new one strands.
     const tokens = ctx.signIns.issueFirst(poll.signIn.id, now, certificate);
     if (!tokens) throw new OAuthError(400, { error: 'invalid_grant', error_description: POLL_TEXT.invalid_grant });
@@ -434,7 +450,10 @@ async function submitDevicePage(ctx: GatewayContext, governance: Governance, req
       governance,
       claimed,
       {
-        user: settings.user ?? { name, email, team_id: settings.team_id ?? null },
+        // The invite's team holds whether or not it names the person; an existing user is found by email.
+        user: settings.user
+          ? { ...settings.user, team_id: settings.user.team_id ?? settings.team_id ?? null }
+          : { name, email, team_id: settings.team_id ?? null },
         ...(settings.key && { key: settings.key }),
       },
       invite.id,

@@ -343,7 +343,13 @@ function chainHash(row: Omit<AuditRow, 'id' | 'hash'>): string {
   return createHash('sha256').update(row.prev_hash).update('\n').update(content).digest('hex');
 }
 
-/** Audit entries never hold a secret: a key's one-time value and literal provider keys are dropped. */
+/** Fields that carry a credential wherever they appear: an invite's code (and the link holding it), tokens. */
+const SECRET_FIELDS = new Set(['code', 'invite_url', 'device_code', 'access_token', 'refresh_token']);
+
+/**
+ * Audit entries never hold a secret: a key's one-time value, literal provider keys, invite codes and
+ * tokens are dropped.
+ */
 function withoutSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutSecrets);
   if (typeof value !== 'object' || value === null) return value;
@@ -351,6 +357,7 @@ function withoutSecrets(value: unknown): unknown {
     Object.entries(value)
       .filter(
         ([name, field]) =>
+          !SECRET_FIELDS.has(name) &&
           !(name === 'value' && typeof field === 'string' && /^sk-(tg|ant)-/.test(field) && !field.includes('…')),
       )
       .map(([name, field]) => [name, withoutSecrets(field)]),

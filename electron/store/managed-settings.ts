@@ -2,6 +2,7 @@
 // per user and per virtual key. The store keeps the layers as they were saved (validated by the admin
 // API's schema); merging them for a key, and what the key's own policy adds, is
 // electron/gateway/managed-settings.ts.
+import { createHmac } from 'node:crypto';
 import type { ManagedSettingsScope } from '../../shared/schemas.js';
 import type { Db } from './database.js';
 
@@ -27,6 +28,7 @@ export const LAYER_ORDER: readonly ManagedSettingsScope[] = ['global', 'team', '
 
 export class ManagedSettingsStore {
   private readonly statements;
+  private key: Buffer | null = null;
 
   constructor(db: Db) {
     this.statements = {
@@ -46,6 +48,14 @@ export class ManagedSettingsStore {
         `INSERT INTO managed_settings_served (virtual_key_id, checksum, last_served_at) VALUES (?, ?, ?)
          ON CONFLICT (virtual_key_id, checksum) DO UPDATE SET last_served_at = excluded.last_served_at`,
       ),
+      secret: db.prepare<[], { key: Buffer }>('SELECT key FROM managed_settings_secret WHERE id = 1'),
+      accept: db.prepare(
+        `INSERT INTO managed_settings_accepted (served_checksum, reported_fingerprint, accepted_at) VALUES (?, ?, ?)
+         ON CONFLICT DO UPDATE SET accepted_at = excluded.accepted_at`,
+      ),
+      accepted: db.prepare<[string, string], { found: number }>(
+        'SELECT 1 AS found FROM managed_settings_accepted WHERE served_checksum = ? AND reported_fingerprint = ?',
+      ),
       servedSince: db.prepare<[string, string, number], { found: number }>(
         'SELECT 1 AS found FROM managed_settings_served WHERE virtual_key_id = ? AND checksum = ? AND last_served_at >= ?',
       ),
@@ -55,6 +65,25 @@ export class ManagedSettingsStore {
   /** Notes that a key's client was given (or confirmed, with a 304) the settings with this checksum. */
   noteServed(keyId: string, checksum: string, now: number): void {
     this.statements.served.run(keyId, checksum, now);
+  }
+
+  /**
+   * A reported checksum as it may be kept and shown: a keyed fingerprint (16 hex digits of an HMAC
+   * under this store's own key), which tells values apart without letting anyone test guesses at them.
+   */
+  fingerprint(reportedChecksum: string): string {
+    this.key ??= this.statements.secret.get()?.key ?? null;
+    if (!this.key) throw new Error('the managed settings fingerprint key is missing');
+    return createHmac('sha256', this.key).update(reportedChecksum).digest('hex').slice(0, 16);
+  }
+
+  /** Accepts what machines served `servedChecksum` report as `reportedFingerprint`: they count as current. */
+  accept(servedChecksum: string, reportedFingerprint: string, now: number): void {
+    this.statements.accept.run(servedChecksum, reportedFingerprint, now);
+  }
+
+  isAccepted(servedChecksum: string, reportedFingerprint: string): boolean {
+    return this.statements.accepted.get(servedChecksum, reportedFingerprint) !== undefined;
   }
 
   /** Whether this checksum was served to the key at `since` or later. */

@@ -28,6 +28,8 @@ export interface LogRecord {
   parent_agent_id?: string | null;
   /** With hint headers on, whether a signed-in client's managed settings were current, stale or missing. */
   managed_settings?: 'current' | 'stale' | 'missing' | null;
+  /** The keyed fingerprint of the checksum it reported (never the checksum itself). */
+  managed_settings_fingerprint?: string | null;
   client: string | null;
   method: string;
   path: string;
@@ -123,6 +125,7 @@ interface LogRow {
   agent_id: string | null;
   parent_agent_id: string | null;
   managed_settings: 'current' | 'stale' | 'missing' | null;
+  managed_settings_fingerprint: string | null;
   client: string | null;
   method: string;
   path: string;
@@ -334,19 +337,25 @@ export class RequestLog {
          cache_creation_tokens, cache_creation_5m_tokens, cache_creation_1h_tokens, cache_read_tokens, cost_micros,
          cost_estimated, price_id, latency_ms, ttfb_ms, stop_reason, tool_names, request_bytes, response_bytes, upstream_request_id,
          user_id, team_id, customer_id, refusal_reason, requested_model, removed_tools, usage_by_model,
-         web_search_requests, web_fetch_requests, agent_id, parent_agent_id, managed_settings)
+         web_search_requests, web_fetch_requests, agent_id, parent_agent_id, managed_settings, managed_settings_fingerprint)
        VALUES (@request_id, @created_at, @virtual_key_id, @virtual_key_name, @session_id, @client, @method, @path,
          @endpoint, @model, @provider, @status, @status_code, @error_type, @error_message, @stream, @input_tokens, @output_tokens,
          @cache_creation_tokens, @cache_creation_5m_tokens, @cache_creation_1h_tokens, @cache_read_tokens, @cost_micros,
          @cost_estimated, @price_id, @latency_ms, @ttfb_ms, @stop_reason, @tool_names, @request_bytes, @response_bytes, @upstream_request_id,
          @user_id, @team_id, @customer_id, @refusal_reason, @requested_model, @removed_tools, @usage_by_model,
-         @web_search_requests, @web_fetch_requests, @agent_id, @parent_agent_id, @managed_settings)`,
+         @web_search_requests, @web_fetch_requests, @agent_id, @parent_agent_id, @managed_settings, @managed_settings_fingerprint)`,
     );
     this.settingsStates = db.prepare<
       [],
-      { virtual_key_id: string; managed_settings: 'current' | 'stale' | 'missing'; created_at: number }
+      {
+        virtual_key_id: string;
+        managed_settings: 'current' | 'stale' | 'missing';
+        managed_settings_fingerprint: string | null;
+        created_at: number;
+      }
     >(
-      `SELECT virtual_key_id, managed_settings, MAX(created_at) AS created_at FROM request_logs
+      // SQLite takes the bare columns from the row holding the MAX: the latest request's state.
+      `SELECT virtual_key_id, managed_settings, managed_settings_fingerprint, MAX(created_at) AS created_at FROM request_logs
        WHERE managed_settings IS NOT NULL AND virtual_key_id IS NOT NULL GROUP BY virtual_key_id`,
     );
     this.touchKey = db.prepare('UPDATE virtual_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?');
@@ -898,6 +907,7 @@ export class RequestLog {
   latestSettingsStates(): {
     virtual_key_id: string;
     managed_settings: 'current' | 'stale' | 'missing';
+    managed_settings_fingerprint: string | null;
     created_at: number;
   }[] {
     this.flush();
@@ -1003,6 +1013,7 @@ function toRow(record: LogRecord): Record<string, string | number | null> {
     agent_id: record.agent_id ?? null,
     parent_agent_id: record.parent_agent_id ?? null,
     managed_settings: record.managed_settings ?? null,
+    managed_settings_fingerprint: record.managed_settings_fingerprint ?? null,
   };
 }
 
@@ -1018,6 +1029,7 @@ function toEntry(row: LogRow): LogEntry {
     agent_id: row.agent_id,
     parent_agent_id: row.parent_agent_id,
     managed_settings: row.managed_settings,
+    managed_settings_fingerprint: row.managed_settings_fingerprint,
     client: row.client,
     method: row.method,
     path: row.path,

@@ -340,16 +340,18 @@ export class SignInStore {
   }
 
   /**
-   * RFC 7009: revokes one token, whichever kind; unknown tokens are no error. A live refresh token takes
+   * RFC 7009: revokes one token, whichever kind, and answers whose and which it was (null for a token
+   * unknown or revoked already, which is no error). A live refresh token takes
    * its sign-in's access tokens with it (§2.1 SHOULD): sign-out is best effort, and the client's first
    * request, for the bearer, may never have arrived.
    */
-  revokeToken(token: string, now: number): void {
+  revokeToken(token: string, now: number): { signInId: string; kind: 'access' | 'refresh' } | null {
     const tokenHash = hashKey(token);
-    this.db.transaction(() => {
+    return this.db.transaction(() => {
       const row = this.statements.token.get(tokenHash);
       const revoked = this.statements.revokeToken.run({ token_hash: tokenHash, at: now }).changes > 0;
       if (revoked && row?.kind === 'refresh') this.statements.revokeTokensOf.run({ id: row.sign_in_id, at: now });
+      return revoked && row ? { signInId: row.sign_in_id, kind: row.kind } : null;
     })();
   }
 

@@ -2,7 +2,7 @@
 // send, on each model request, the checksum of the settings it runs under; each row then says whether
 // they were current (what is served now, or was served this key within two hours), stale or missing,
 // and GET /api/managed-settings/machines lists each signed-in machine's latest. The checksum itself is
-// never stored. The real CLI in print mode (which applies the variable without asking) sends a
+// never stored, only a keyed fingerprint of it; the admin can accept what a machine reports. The real CLI in print mode (which applies the variable without asking) sends a
 // checksum that matches.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,9 +113,57 @@ describe('managed settings hint headers', () => {
           sign_in_id: priya.signIn.id,
           state: 'stale',
           last_seen_at: expect.any(String) as unknown,
+          reported_fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) as unknown,
+          served_checksum: second.checksum,
         },
       ],
     });
+  });
+
+  it('count a machine’s own checksum as current once the admin accepts it, and keep only its keyed fingerprint', async () => {
+    const priya = await signInAs(gw, { name: 'Priya', email: 'priya@example.com' }, {}, clock);
+    await gw.admin('PUT', '/api/config', { client_config: { managed_settings_hint_headers: true } });
+    const document = await served(priya);
+    // What a machine whose MDM profile adds an env entry reports: not what was served.
+    const edited = `sha256:${'ab'.repeat(32)}`;
+    const before = await ask(priya, edited);
+    expect(before).toMatchObject({ managed_settings: 'stale', managed_settings_fingerprint: /^[0-9a-f]{16}$/ });
+    expect(JSON.stringify(before)).not.toContain(edited);
+    // Another value gets another fingerprint; the same value the same one.
+    expect((await ask(priya, `sha256:${'cd'.repeat(32)}`)).managed_settings_fingerprint).not.toBe(
+      before.managed_settings_fingerprint,
+    );
+    expect((await ask(priya, edited)).managed_settings_fingerprint).toBe(before.managed_settings_fingerprint);
+
+    const accepted = await gw.admin<RouteResponse<'acceptManagedSettingsMachine'>>(
+      'POST',
+      `/api/managed-settings/machines/${priya.virtualKey.id}/accept`,
+    );
+    expect(accepted).toMatchObject({
+      status: 200,
+      body: { served_checksum: document.checksum, reported_fingerprint: before.managed_settings_fingerprint },
+    });
+    expect(await ask(priya, edited)).toMatchObject({ managed_settings: 'current' });
+    expect(await ask(priya, `sha256:${'cd'.repeat(32)}`)).toMatchObject({ managed_settings: 'stale' });
+    // Accepted for what is served now: an edit of the policy makes it stale again once the old one lapses.
+    await gw.admin('PUT', '/api/managed-settings/global', { settings: { permissions: { deny: ['WebFetch'] } } });
+    clock.advance(3 * 60 * 60_000);
+    await served(priya);
+    expect(await ask(priya, edited)).toMatchObject({ managed_settings: 'stale' });
+
+    const audit = await gw.admin<{ entries: { action: string }[] }>('GET', '/api/audit?limit=50');
+    expect(audit.body.entries.map((entry) => entry.action)).toContain('acceptManagedSettingsMachine');
+    const logs = JSON.stringify((await gw.admin('GET', '/api/logs?limit=100')).body);
+    expect(logs).not.toContain(edited);
+  });
+
+  it('refuse to accept for a machine that reported nothing, or a key that has no policy', async () => {
+    const priya = await signInAs(gw, { name: 'Priya', email: 'priya@example.com' }, {}, clock);
+    expect((await gw.admin('POST', `/api/managed-settings/machines/${priya.virtualKey.id}/accept`)).status).toBe(404);
+    await gw.admin('PUT', '/api/config', { client_config: { managed_settings_hint_headers: true } });
+    await ask(priya);
+    expect((await gw.admin('POST', `/api/managed-settings/machines/${priya.virtualKey.id}/accept`)).status).toBe(409);
+    expect((await gw.admin('POST', '/api/managed-settings/machines/vk_nope/accept')).status).toBe(404);
   });
 
   it('match what the real Claude Code sends in print mode', async () => {

@@ -331,7 +331,9 @@ describe('approval, tokens and the bearer', () => {
 
   it("gives the key Settings' sign-in template, with the approval's own key fields on top", async () => {
     const template = { allowed_models: ['claude-haiku-4-5'], max_concurrent_requests: 2 };
-    expect((await gw.admin('PUT', '/api/config', { client_config: { sign_in_key_template: template } })).status).toBe(200);
+    expect((await gw.admin('PUT', '/api/config', { client_config: { sign_in_key_template: template } })).status).toBe(
+      200,
+    );
     const { signIn } = await signInPriya({ key: { allowed_models: ['claude-sonnet-4-6'] } });
     const key = await gw.admin<{ virtual_key: { allowed_models: string[]; max_concurrent_requests: number | null } }>(
       'GET',
@@ -402,12 +404,22 @@ describe('approval, tokens and the bearer', () => {
   });
 
   it('signs out through the revocation endpoint (RFC 7009): both tokens stop working, unknown ones are no error', async () => {
-    const { tokens } = await signInPriya();
+    const { tokens, signIn } = await signInPriya();
     expect(await form('/oauth/revoke', { token: tokens.access_token })).toMatchObject({ status: 200 });
     expect(
       await form('/oauth/revoke', { token: tokens.refresh_token, token_type_hint: 'refresh_token' }),
     ).toMatchObject({ status: 200 });
     expect(await form('/oauth/revoke', { token: 'never-issued' })).toMatchObject({ status: 200 });
+    // Each revocation is audited against the sign-in, with which token it was; nothing for the unknown one.
+    const audit = await gw.admin<{ entries: { action: string; target_id: string | null; after: unknown }[] }>(
+      'GET',
+      '/api/audit?limit=100',
+    );
+    const revoked = audit.body.entries.filter((entry) => entry.action === 'signIn.token_revoked');
+    expect(revoked.map((entry) => entry.after)).toEqual(
+      expect.arrayContaining([{ token: 'access' }, { token: 'refresh' }]),
+    );
+    expect(revoked.map((entry) => entry.target_id)).toEqual([signIn.id, signIn.id]);
     const settings = await fetch(`${gw.url}/managed/settings`, {
       headers: { authorization: `Bearer ${tokens.access_token}` },
     });
@@ -417,6 +429,19 @@ describe('approval, tokens and the bearer', () => {
     ).toMatchObject({
       status: 401,
     });
+  });
+
+  it('issues no tokens to a sign-in whose key was switched off between the approval and the first poll', async () => {
+    const device = await startDevice();
+    await enterCode({ user_code: device.user_code, name: 'Priya Raman', email: 'priya@example.com' });
+    const signIn = await pendingSignIn(device.user_code);
+    const approved = await gw.admin<RouteResponse<'approveSignIn'>>('POST', `/api/sign-ins/${signIn.id}/approve`, {});
+    expect(
+      (await gw.admin('PUT', `/api/governance/virtual-keys/${approved.body.virtual_key.id}`, { is_active: false }))
+        .status,
+    ).toBe(200);
+    clock.advance(device.interval * 1000);
+    expect(await poll(device.device_code)).toMatchObject({ status: 400, body: { error: 'access_denied' } });
   });
 
   it('refuses an expired access token with the re-login 401', async () => {
@@ -454,6 +479,52 @@ describe('denied, expired and invited sign-ins', () => {
     clock.advance(15 * 60_000);
     expect(await poll(device.device_code)).toMatchObject({ status: 400, body: { error: 'expired_token' } });
     expect((await gw.admin('POST', `/api/sign-ins/${signIn.id}/approve`, {})).status).toBe(409);
+  });
+
+  it('keeps an invite’s team for the person it names, finds an existing user by email, and audits no invite code', async () => {
+    const team = await gw.admin<{ team: { id: string } }>('POST', '/api/governance/teams', { name: 'Platform' });
+    const sam = await gw.admin<{ user: { id: string } }>('POST', '/api/governance/users', {
+      name: 'Sam Lee',
+      email: 'sam@example.com',
+    });
+    const named = await gw.admin<RouteResponse<'createInvite'>>('POST', '/api/invites', {
+      user: { name: 'Dana Ortiz', email: 'dana@example.com' },
+      team_id: team.body.team.id,
+    });
+    const forSam = await gw.admin<RouteResponse<'createInvite'>>('POST', '/api/invites', {});
+
+    const dana = await startDevice();
+    await enterCode({ user_code: dana.user_code, name: 'D.', email: 'd@example.com', invite: named.body.code });
+    const samDevice = await startDevice();
+    await enterCode({
+      user_code: samDevice.user_code,
+      name: 'Sam',
+      email: 'SAM@example.com',
+      invite: forSam.body.code,
+    });
+
+    const approved = (await gw.admin<{ sign_ins: SignInView[] }>('GET', '/api/sign-ins?status=approved')).body.sign_ins;
+    const users = (
+      await gw.admin<{ users: { id: string; name: string; email: string | null; team_id: string | null }[] }>(
+        'GET',
+        '/api/governance/users',
+      )
+    ).body.users;
+    const danaUser = users.find((user) => user.email === 'dana@example.com');
+    expect(danaUser).toMatchObject({ name: 'Dana Ortiz', team_id: team.body.team.id });
+    const danaKey = await gw.admin<{ virtual_key: { team_id: string | null } }>(
+      'GET',
+      `/api/governance/virtual-keys/${approved.find((entry) => entry.user_id === danaUser?.id)?.virtual_key_id}`,
+    );
+    expect(danaKey.body.virtual_key.team_id).toBe(team.body.team.id);
+    // Sam was a user already: the invite signs him in as that user, not a second one.
+    expect(users.filter((user) => user.email?.toLowerCase() === 'sam@example.com')).toHaveLength(1);
+    expect(approved.find((entry) => entry.user_code === samDevice.user_code)?.user_id).toBe(sam.body.user.id);
+
+    const audit = JSON.stringify((await gw.admin('GET', '/api/audit?limit=1000')).body);
+    expect(audit).toContain('createInvite');
+    expect(audit).not.toContain(named.body.code);
+    expect(audit).not.toContain(forSam.body.code);
   });
 
   it('approves at once a teammate who opens an invite and enters their code, once per invite', async () => {

@@ -568,7 +568,10 @@ describe('the real Claude Code 2.1.330 exporting to Tollgate', () => {
       expect(listed.summary.api_requests).toBeGreaterThanOrEqual(1);
 
       const reconciled = (await logRows()).find((entry) => entry.id === row?.id);
+      // Claude Code priced the request itself; it agrees with what Tollgate charged, to rounding.
+      expect(apiRequest?.client_cost).toBeGreaterThan(0);
       expect(reconciled?.client_cost).toBe(apiRequest?.client_cost);
+      expect(reconciled?.client_cost).toBeCloseTo(reconciled?.cost ?? -1, 5);
       expect(reconciled?.client_cost_differs).toBe(false);
     },
     90_000,

@@ -4,6 +4,7 @@
 import { screen } from '@testing-library/react';
 import { vi } from 'vitest';
 import type { LogRow } from '../../renderer/src/stores/logs';
+import type { RouteResponse } from '../../shared/contract';
 import type {
   ClientConfig,
   GatewayStatus,
@@ -89,6 +90,7 @@ export function logRow(id: number, overrides: Partial<LogRow> = {}): LogRow {
     agent_id: null,
     parent_agent_id: null,
     managed_settings: null,
+    managed_settings_fingerprint: null,
     client: 'claude-code',
     method: 'POST',
     path: '/v1/messages',
@@ -332,6 +334,24 @@ export function makeUser(overrides: { id: string; name: string; email?: string |
     updated_at: '2026-11-01T00:00:00.000Z',
     email: null,
     team_id: null,
+    ...overrides,
+  };
+}
+
+/** A machine as GET /api/managed-settings/machines lists it: alice-laptop's Claude Code, current a minute ago. */
+export function makeMachine(
+  overrides: Partial<RouteResponse<'listManagedSettingsMachines'>['machines'][number]> = {},
+): RouteResponse<'listManagedSettingsMachines'>['machines'][number] {
+  return {
+    virtual_key_id: 'vk-1',
+    key_name: 'alice-laptop',
+    user_id: null,
+    email: null,
+    sign_in_id: 'si-1',
+    state: 'current',
+    last_seen_at: new Date(Date.now() - 60_000).toISOString(),
+    reported_fingerprint: '3f9a1c0d5b7e2a64',
+    served_checksum: 'sha256:4be0c1d2e3f40516273849a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f9',
     ...overrides,
   };
 }

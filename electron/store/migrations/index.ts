@@ -13,6 +13,7 @@ import settingsHints from './0011-settings-hints.js';
 import liveSignIns from './0012-live-sign-ins.js';
 import telemetryActivity from './0013-telemetry-activity.js';
 import pinnedCertificates from './0014-pinned-certificates.js';
+import acceptedSettings from './0015-accepted-settings.js';
 
 export interface Migration {
   name: string;
@@ -34,4 +35,5 @@ export const migrations: readonly Migration[] = [
   { name: '0012-live-sign-ins', sql: liveSignIns },
   { name: '0013-telemetry-activity', sql: telemetryActivity },
   { name: '0014-pinned-certificates', sql: pinnedCertificates },
+  { name: '0015-accepted-settings', sql: acceptedSettings },
 ];
