@@ -2,7 +2,8 @@
 // (global, then per team, user and virtual key; later layers win), and of the preview of the exact
 // document one key's Claude Code receives on /managed/settings. Saving answers the layer as the gateway
 // stored it plus its warnings (an `env` block asks every teammate for approval); the caller shows them.
-// Typed from the admin API contract.
+// Also the machines list: with hint headers on, each signed-in key's latest word on whether its
+// Claude Code runs the current managed settings, stale ones or none. Typed from the admin API contract.
 import { create, type StoreApi } from 'zustand';
 import type { RouteResponse } from '../../../shared/contract';
 import type {
@@ -20,6 +21,9 @@ export type PolicyLayer = ManagedSettingsLayer;
 export type PolicyScope = ManagedSettingsScope;
 export type PolicyDocument = ManagedSettingsDocument;
 export type SavedPolicyLayer = RouteResponse<'putGlobalManagedSettings'>;
+/** One signed-in key's machine, as its latest model request reported it (hint headers on). */
+export type PolicyMachine = RouteResponse<'listManagedSettingsMachines'>['machines'][number];
+export type MachineSettingsState = PolicyMachine['state'];
 
 /** The order layers apply in: later ones win. */
 export const POLICY_SCOPES = ['global', 'team', 'user', 'virtual_key'] as const satisfies readonly PolicyScope[];
@@ -37,6 +41,11 @@ export interface ManagedSettingsData {
   status: LoadStatus;
   error: string | null;
   preview: PolicyPreview | null;
+  machines: PolicyMachine[];
+  machinesStatus: LoadStatus;
+  machinesError: string | null;
+  /** When the list on hand was answered (ms); null before the first answer. */
+  machinesCheckedAt: number | null;
 }
 
 export interface ManagedSettingsActions {
@@ -48,6 +57,8 @@ export interface ManagedSettingsActions {
   /** Asks for the document a key's Claude Code receives; a 404 is `none`, not an error. */
   loadPreview: (keyId: string) => Promise<void>;
   clearPreview: () => void;
+  /** Asks which machines run the current policy; the list on hand stays while the answer is out. */
+  loadMachines: () => Promise<void>;
   reset: () => void;
 }
 
@@ -58,6 +69,10 @@ export const initialManagedSettingsState: ManagedSettingsData = {
   status: 'idle',
   error: null,
   preview: null,
+  machines: [],
+  machinesStatus: 'idle',
+  machinesError: null,
+  machinesCheckedAt: null,
 };
 
 function describe(error: unknown): string {
@@ -117,6 +132,7 @@ function createManagedSettingsActions(
   // An answer that left before a change (or before another key was chosen) describes the world before it.
   let listVersion = 0;
   let previewVersion = 0;
+  let machinesVersion = 0;
 
   /** A change to any layer can change what the key being previewed receives: ask again. */
   const refreshPreview = () => {
@@ -190,9 +206,23 @@ function createManagedSettingsActions(
       set({ preview: null });
     },
 
+    loadMachines: async () => {
+      const seen = ++machinesVersion;
+      set({ machinesStatus: 'loading', machinesError: null });
+      try {
+        const { machines } = await callApi('listManagedSettingsMachines');
+        if (seen !== machinesVersion) return;
+        set({ machines, machinesStatus: 'ready', machinesError: null, machinesCheckedAt: Date.now() });
+      } catch (error) {
+        if (seen !== machinesVersion) return;
+        set({ machinesStatus: 'error', machinesError: describe(error) });
+      }
+    },
+
     reset: () => {
       listVersion++;
       previewVersion++;
+      machinesVersion++;
       set(initialManagedSettingsState);
     },
   };

@@ -1,7 +1,8 @@
 // Claude Code policy: the managed settings a Claude Code signed in with /login receives, as layers the
 // admin edits (global, then a team's, a user's, a key's; later layers win, permission rules add up),
 // each with an editor; adding a layer, removing one behind a confirmation, the warnings the gateway
-// answers a save with (env asks every teammate for approval), and a preview of one key's document.
+// answers a save with (env asks every teammate for approval), a preview of one key's document, and
+// which machines run the current policy (the hint-headers switch and, while on, each machine's state).
 // Deep link: #/policy?key=<id> previews that key (the key editor links here).
 import { useEffect, useMemo, useState } from 'react';
 import { Badge } from '../../components/Badge';
@@ -21,6 +22,7 @@ import { toast } from '../../stores/toasts';
 import { draftFromSettings, summarise } from './draft';
 import { ENV_WARNING, SCOPE_LABEL } from './labels';
 import { LayerEditor, type OwnerChoices } from './LayerEditor';
+import { MachinesPanel } from './MachinesPanel';
 import { PreviewPanel } from './PreviewPanel';
 import './policy.css';
 
@@ -256,6 +258,8 @@ export default function PolicyPage() {
         layers={layers}
         describeLayer={(layer) => (layer.scope === 'global' ? 'global' : describeOwner(layer.scope, layer.id))}
       />
+
+      <MachinesPanel users={users} />
 
       {editing && (
         <LayerEditor

@@ -63,6 +63,7 @@ export default function SettingsPage() {
           <TimeZone config={config} />
           <SignInTemplate config={config} />
           <TelemetryForwarding config={config} />
+          <HintHeadersPointer config={config} />
         </>
       )}
       <LanSharing />
@@ -576,5 +577,20 @@ function SignInTemplate({ config }: { config: ClientConfig }) {
         </div>
       </form>
     </Section>
+  );
+}
+
+/** Hint headers have their switch on the policy page, beside the machines they report; this only points there. */
+function HintHeadersPointer({ config }: { config: ClientConfig }) {
+  return (
+    <SectionFrame id="settings-hint-headers" title="Which machines run the current policy">
+      <div className="settings-explain">
+        <p>
+          Hint headers are <strong>{config.managed_settings_hint_headers ? 'on' : 'off'}</strong>. Turn them on or off,
+          and see which machines run stale or missing managed settings, on the{' '}
+          <Link to="/policy">Claude Code policy</Link> page.
+        </p>
+      </div>
+    </SectionFrame>
   );
 }
