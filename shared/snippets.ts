@@ -102,15 +102,37 @@ export function loginSettings(endpoint: GatewayEndpoint, caCertificateFile: stri
 }
 
 /**
+ * The /login snippet's first lines when the gateway uses Tollgate's own TLS: fetch the CA certificate
+ * and check its fingerprint, as shellExports does, but as links of one `&&` chain, so that a failed
+ * download or a wrong fingerprint stops everything after it (the settings are never written, and
+ * never point NODE_EXTRA_CA_CERTS at a certificate that is not there). `false` rather than `exit`:
+ * pasted into a terminal, the lines must not close it.
+ */
+function checkedCaLines(endpoint: GatewayEndpoint): string[] {
+  if (!endpoint.caCertificateUrl) return [];
+  const file = `"${CA_CERTIFICATE_HOME_PATH}"`;
+  const untouched = 'so ~/.claude/settings.json was not changed';
+  return [
+    `mkdir -p "$HOME/.tollgate" && curl -fsSk ${shellValue(endpoint.caCertificateUrl)} -o ${file} ||`,
+    `  { echo 'tollgate: could not download the CA certificate from the gateway, ${untouched}' >&2; false; } &&`,
+    ...(endpoint.caFingerprint
+      ? [
+          `{ openssl x509 -noout -fingerprint -sha256 -in ${file} | grep -qiF ${shellValue(endpoint.caFingerprint)} ||`,
+          `  { echo 'tollgate: the downloaded CA certificate does not have the fingerprint Tollgate shows (or openssl is missing); removed it, ${untouched}' >&2; rm -f ${file}; false; }; } &&`,
+        ]
+      : []),
+  ];
+}
+
+/**
  * Lines for a POSIX terminal that set a teammate up to sign in with /login, with no key to paste: the
- * CA certificate as in shellExports (checked against its fingerprint), then the gateway settings merged
- * into ~/.claude/settings.json with Node (which any Claude Code machine has) — keys already there are
- * kept, an `env` block is extended, and a file that is not plain JSON is left alone with an error.
- * Then `claude` and `/login`.
+ * CA certificate checked against its fingerprint (checkedCaLines: any failure stops there, with a
+ * non-zero status), then the gateway settings merged into ~/.claude/settings.json with Node (which any
+ * Claude Code machine has) — keys already there are kept, an `env` block is extended, and a file that
+ * is not plain JSON is left alone with an error. Then `claude` and `/login`.
  */
 export function loginShellLines(endpoint: GatewayEndpoint): string {
   const wantsCa = Boolean(endpoint.caCertificateUrl);
-  const caLines = wantsCa ? shellExports(endpoint, '').split('\n').slice(0, -1) : [];
   // settings.json does not expand $HOME: the script writes the absolute path.
   const settings = JSON.stringify(loginSettings(endpoint, wantsCa ? '@CA@' : null));
   // Double quotes only inside the script, so the shell's single quotes need no escaping.
@@ -123,5 +145,5 @@ export function loginShellLines(endpoint: GatewayEndpoint): string {
     'fs.mkdirSync(path.dirname(file),{recursive:true});fs.writeFileSync(file,JSON.stringify(next,null,2)+"\\n");',
     'console.log("tollgate: "+file+" is set up; now run claude and type /login");',
   ].join('');
-  return [...caLines, `node -e ${shellValue(merge)} ${shellValue(settings)}`].join('\n');
+  return [...checkedCaLines(endpoint), `node -e ${shellValue(merge)} ${shellValue(settings)}`].join('\n');
 }

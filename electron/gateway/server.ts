@@ -197,7 +197,11 @@ export function createRouter(ctx: GatewayContext, options: ServerOptions = {}): 
 
     if (pathname === CA_CERTIFICATE_PATH && (method === 'GET' || method === 'HEAD'))
       return serveCaCertificate(ctx, res, method === 'HEAD');
-    if (pathname === USAGE_PAGE_PATH) return serveUsagePage(req, res);
+    if (pathname === USAGE_PAGE_PATH) {
+      // On the LAN, the /login lines check the CA they download against its fingerprint.
+      const caFingerprint = listener.role === 'lan' ? ctx.lan.status().ca_fingerprint_sha256 : null;
+      return serveUsagePage(req, res, { caFingerprint });
+    }
 
     if (pathname === '/' && method === 'GET' && (req.headers.accept ?? '').includes('text/html')) {
       // A person opening the gateway's address in a browser wants the dashboard (a teammate, their usage); clients keep the probe.

@@ -3,8 +3,14 @@
 // this tab's sessionStorage, and the page renders what GET /v1/tollgate/usage answers for it. Built
 // with DOM calls and textContent only (names and messages are never parsed as HTML); the inline script
 // and style are allowed by their hashes in the page's Content-Security-Policy, nothing else is.
+// Below the key form, shown without a key, the shell lines that connect Claude Code with /login to the
+// address the page was reached on (shared/snippets.ts): the only part rendered per request, escaped.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { loginShellLines, type GatewayEndpoint } from '../../shared/snippets.js';
+import { isLoopbackAddress, isLoopbackHost, urlHost } from '../lan/addresses.js';
+import { CA_CERTIFICATE_PATH } from '../lan/certificates.js';
 
 export const USAGE_PAGE_PATH = '/usage';
 
@@ -53,6 +59,12 @@ td.num, th.num { text-align: right; }
 .outcome-blocked, .outcome-error { color: var(--bad); }
 .outcome-aborted { color: var(--warn); }
 .empty { color: var(--muted); }
+.connect { margin-top: 2.5rem; padding-top: 1.25rem; border-top: 1px solid var(--line); }
+.connect h2 { margin-bottom: .5rem; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9em; }
+pre { margin: .5rem 0 .75rem; padding: .75rem .9rem; background: var(--card); border: 1px solid var(--line); border-radius: 6px;
+  white-space: pre-wrap; word-break: break-all; font-size: .8rem; user-select: all; }
+pre:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
 `;
 
 const SCRIPT = `
@@ -200,7 +212,7 @@ const SCRIPT = `
 })();
 `;
 
-const PAGE = `<!doctype html>
+const page = (connect: string): string => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -243,6 +255,7 @@ const PAGE = `<!doctype html>
       <tbody id="recent-rows"></tbody>
     </table>
   </section>
+${connect}
 </main>
 <script>${SCRIPT}</script>
 </body>
@@ -262,12 +275,72 @@ export const USAGE_PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** What the caller knows that a request does not tell: the fingerprint of Tollgate's own CA. */
+export interface UsagePageOptions {
+  /**
+   * SHA-256 fingerprint of the CA behind the LAN listener's TLS (the LAN status's
+   * ca_fingerprint_sha256); the /login lines stop unless the downloaded certificate has it.
+   */
+  caFingerprint?: string | null;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+/** A host name or address fit to hand out in a snippet: letters, digits, dots and hyphens, or an IPv6 literal. */
+const PLAIN_HOST = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])$/i;
+
+/**
+ * The base URL the page was reached on, which is the one the teammate's Claude Code can reach too:
+ * the Host header when it is a plain host[:port] (the LAN listener has checked it against its own
+ * names), else the listener's own address. Loopback answers without a Host check, so there a Host
+ * that is not loopback (a DNS-rebinding page) is not repeated either. Over TLS the CA comes from the
+ * same address, checked against `caFingerprint`.
+ */
+function reachedAt(req: IncomingMessage, caFingerprint: string | null): GatewayEndpoint {
+  const tls = (req.socket as Partial<TLSSocket>).encrypted === true;
+  const scheme = tls ? 'https' : 'http';
+  const local = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  let origin = `${scheme}://${urlHost(local)}:${req.socket.localPort ?? ''}`;
+  const host = req.headers.host;
+  if (host) {
+    try {
+      const url = new URL(`${scheme}://${host}`);
+      const plain = url.host === host.toLowerCase() && PLAIN_HOST.test(url.hostname);
+      const hostname = url.hostname.replace(/^\[|\]$/g, '');
+      if (plain && (!isLoopbackAddress(local) || isLoopbackHost(hostname))) origin = url.origin;
+    } catch {
+      // Not a host at all: the listener's own address stands.
+    }
+  }
+  return tls
+    ? { baseUrl: origin, caCertificateUrl: `${origin}${CA_CERTIFICATE_PATH}`, caFingerprint }
+    : { baseUrl: origin };
+}
+
+/** The "Connect Claude Code with /login" section for `endpoint`, every value escaped. */
+function connectSection(endpoint: GatewayEndpoint): string {
+  const ca = endpoint.caCertificateUrl
+    ? endpoint.caFingerprint
+      ? `These lines download this gateway&#39;s certificate authority, stop unless its SHA-256 fingerprint is <code>${escapeHtml(endpoint.caFingerprint)}</code> (your admin sees it in Tollgate&#39;s settings), then`
+      : 'These lines download this gateway&#39;s certificate authority for Claude Code to trust, then'
+    : 'These lines';
+  return `<section class="connect" aria-labelledby="connect-heading">
+    <h2 id="connect-heading">Connect Claude Code with /login</h2>
+    <p class="hint">No key to paste: Claude Code signs itself in to this gateway at <code>${escapeHtml(endpoint.baseUrl)}</code>. Run these lines in a terminal on your computer.</p>
+    <pre tabindex="0" aria-label="Shell lines for /login"><code>${escapeHtml(loginShellLines(endpoint))}</code></pre>
+    <p class="hint">${ca} add the gateway to <code>~/.claude/settings.json</code>, keeping what is already there.</p>
+    <p>Then run <code>claude</code> and type <code>/login</code>. Claude Code shows a code and a link: open the link, enter the code with your name and email, and your Tollgate admin approves the sign-in.</p>
+  </section>`;
+}
+
 /**
  * The page, for GET and HEAD. Anything else, a POST in particular, is what the key form sends when its
  * script did not run (the form posts so that the key never lands in a URL, a history or a log): its
  * body is discarded unread and the answer says so, echoing nothing.
  */
-export function serveUsagePage(req: IncomingMessage, res: ServerResponse): void {
+export function serveUsagePage(req: IncomingMessage, res: ServerResponse, options: UsagePageOptions = {}): void {
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') {
     req.resume();
@@ -284,14 +357,15 @@ export function serveUsagePage(req: IncomingMessage, res: ServerResponse): void 
     res.end(message);
     return;
   }
+  const body = page(connectSection(reachedAt(req, options.caFingerprint ?? null)));
   res.writeHead(200, {
     'content-type': 'text/html; charset=utf-8',
-    'content-length': Buffer.byteLength(PAGE),
+    'content-length': Buffer.byteLength(body),
     'cache-control': 'no-cache',
     'content-security-policy': USAGE_PAGE_CSP,
     'referrer-policy': 'no-referrer',
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
   });
-  res.end(method === 'HEAD' ? undefined : PAGE);
+  res.end(method === 'HEAD' ? undefined : body);
 }

@@ -1,11 +1,14 @@
 // The Claude Code snippets for one key, for whoever will run it: this computer (the loopback address)
 // or, while LAN sharing is on, a teammate (the LAN address, plus the CA certificate Claude Code has to
-// trust). Text comes from shared/snippets.ts, the same module the end-to-end tests run for real.
-import { useState } from 'react';
+// trust). A teammate is offered /login first, which needs no key handed over; the key's own snippets
+// follow and keep working. Text comes from shared/snippets.ts, the same module the tests run for real.
+import { useId, useState } from 'react';
 import { claudeCodeSettings, shellExports, type GatewayEndpoint } from '../../../shared/snippets';
 import type { Endpoints } from '../stores/gateway';
+import { Badge } from './Badge';
 import { CodeBlock, CopyButton } from './CopyButton';
 import { Select } from './Field';
+import { LoginSnippet } from './LoginSnippet';
 import { SegmentedControl } from './SegmentedControl';
 
 export type SnippetTarget = 'local' | 'lan';
@@ -24,6 +27,7 @@ export interface ConnectSnippetsProps {
 export function ConnectSnippets({ secret, endpoints }: ConnectSnippetsProps) {
   const [target, setTarget] = useState<SnippetTarget>('local');
   const [lanIndex, setLanIndex] = useState(0);
+  const loginId = useId();
   const sharing = endpoints.lan.length > 0;
   const lanEndpoint = endpoints.lan[Math.min(lanIndex, endpoints.lan.length - 1)];
   // Sharing can stop while the snippets are open: fall back to this computer rather than a dead URL.
@@ -47,6 +51,16 @@ export function ConnectSnippets({ secret, endpoints }: ConnectSnippetsProps) {
         </div>
       )}
       {onLan && <LanNote endpoint={endpoint} downloadUrl={endpoints.caDownloadUrl} />}
+      {onLan && (
+        <section className="stack-tight" aria-labelledby={loginId}>
+          <h3 id={loginId} className="row">
+            Sign in with /login <Badge tone="success">Recommended</Badge>
+          </h3>
+          <p className="field-hint">No key to hand over: the teammate runs these lines on their machine.</p>
+          <LoginSnippet endpoint={endpoint} />
+        </section>
+      )}
+      {onLan && <h3>Or hand over this key</h3>}
       <div className="stack-tight">
         <CodeBlock label="Claude Code settings.json" code={claudeCodeSettings(endpoint, secret)} />
         <p className="field-hint">

@@ -1,12 +1,16 @@
-// The fresh-install overview: what Tollgate does, and the three steps to the first governed request.
+// The fresh-install overview: what Tollgate does, and the three steps to the first governed request,
+// with /login (no key to paste) as the other way to connect Claude Code.
 import { Button } from '../../components/Button';
 import { CodeBlock } from '../../components/CopyButton';
 import { useEndpoints } from '../../components/hooks';
+import { LoginSnippet } from '../../components/LoginSnippet';
 import { navigate } from '../../components/router';
 import { claudeCodeSettings } from '../../../../shared/snippets';
 
 export function GettingStarted() {
-  const { local } = useEndpoints();
+  const { local, lan } = useEndpoints();
+  // While sharing is on, /login is how teammates connect: show the LAN address they would use.
+  const loginEndpoint = lan[0] ?? local;
   return (
     <section className="getting-started" aria-labelledby="getting-started-title">
       <div className="getting-started-intro">
@@ -31,6 +35,11 @@ export function GettingStarted() {
             block with the real key filled in.
           </p>
           <CodeBlock label="Claude Code settings.json" code={claudeCodeSettings(local, '<your virtual key>')} />
+          <p className="muted">
+            Or skip the key and sign in with <code>/login</code>
+            {lan.length > 0 && <> at the LAN address {loginEndpoint.baseUrl}, as teammates do</>}:
+          </p>
+          <LoginSnippet endpoint={loginEndpoint} />
         </li>
         <li>
           <h3>Run claude and watch</h3>
