@@ -384,46 +384,156 @@ export type ManagedSettingsDocument = z.infer<typeof managedSettingsDocumentSche
 
 // ---- Providers ----------------------------------------------------------------------------------
 
-export const providerNameSchema = z.enum(['anthropic']);
+/** The upstreams Tollgate speaks to by name; any other name is an Anthropic-compatible endpoint of the admin's. */
+export const BUILT_IN_PROVIDERS = ['anthropic', 'bedrock', 'vertex', 'foundry'] as const;
+
+/** A provider's name: one of the built-ins, or a name of the admin's (lower case, digits, `-` and `_`). */
+export const providerNameSchema = z
+  .string()
+  .trim()
+  .regex(/^[a-z][a-z0-9_-]{0,39}$/, 'provider: a name of lower-case letters, digits, - and _ (at most 40)');
 export type ProviderName = z.infer<typeof providerNameSchema>;
 
+/** How Tollgate speaks to a provider: fixed by a built-in name; `anthropic_compatible` for a name of the admin's. */
+export const providerTypeSchema = z.enum(['anthropic', 'bedrock', 'vertex', 'foundry', 'anthropic_compatible']);
+export type ProviderType = z.infer<typeof providerTypeSchema>;
+
+/** The type a provider name implies: a built-in name is its own type, any other is Anthropic-compatible. */
+export function providerTypeOf(name: string): ProviderType {
+  return (BUILT_IN_PROVIDERS as readonly string[]).includes(name) ? (name as ProviderType) : 'anthropic_compatible';
+}
+
 /** A literal secret, or `env.VAR_NAME` to read it from the gateway's environment at request time. */
-export const providerKeyInputSchema = z.object({
-  name: z.string().trim().min(1).max(200).optional(),
-  value: z.string().trim().min(1, 'value is required: the API key, or env.VAR_NAME'),
-  weight: z.number().positive().max(1000).optional(),
+const secretInputSchema = z.string().trim().min(1).max(20_000);
+
+export const bedrockKeyConfigSchema = z.object({
+  access_key: secretInputSchema,
+  secret_key: secretInputSchema,
+  session_token: secretInputSchema.optional(),
+  region: z.string().trim().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region: an AWS region such as us-east-1'),
 });
 
-export const providerUpsertSchema = z.object({
-  provider: providerNameSchema,
-  keys: z.array(providerKeyInputSchema).optional(),
+export const vertexKeyConfigSchema = z.object({
+  project_id: z.string().trim().min(1).max(200),
+  region: z.string().trim().min(1).max(100),
+  /** The service account's JSON key file, as text (or env.VAR_NAME). */
+  auth_credentials: secretInputSchema,
+});
+
+/** One key of a provider's pool: a literal secret, or `env.VAR_NAME` read at request time. */
+export const providerKeyInputSchema = z.object({
+  name: z.string().trim().min(1).max(200).optional(),
+  value: secretInputSchema.optional(),
+  weight: z.number().positive().max(1000).optional(),
+  /** Only these models (Anthropic ids) go to this key; absent serves every model. */
+  models: z.array(z.string().trim().min(1).max(200)).max(200).optional(),
+  bedrock_key_config: bedrockKeyConfigSchema.optional(),
+  vertex_key_config: vertexKeyConfigSchema.optional(),
+});
+export type ProviderKeyInput = z.infer<typeof providerKeyInputSchema>;
+
+const providerFields = {
+  type: providerTypeSchema.optional(),
+  keys: z.array(providerKeyInputSchema).max(100).optional(),
   base_url: z
     .url({ protocol: /^https?$/ })
     .nullable()
     .optional(),
-});
+  /** Anthropic model id → the provider's model id (an inference profile, a Vertex id, a deployment name). */
+  models_map: z.record(z.string().trim().min(1).max(200), z.string().trim().min(1).max(500)).optional(),
+};
+
+/** What each type needs of a key: an API key, or the cloud's own credentials. */
+function checkProviderKeys(
+  provider: { type?: ProviderType | undefined; keys?: ProviderKeyInput[] | undefined },
+  name: string | undefined,
+  context: z.RefinementCtx,
+): void {
+  const type = provider.type ?? (name === undefined ? undefined : providerTypeOf(name));
+  if (name !== undefined && provider.type !== undefined && provider.type !== providerTypeOf(name)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['type'],
+      message:
+        providerTypeOf(name) === 'anthropic_compatible'
+          ? `type: a provider of your own name is "anthropic_compatible"`
+          : `type: the provider "${name}" is of type "${name}"`,
+    });
+  }
+  (provider.keys ?? []).forEach((key, index) => {
+    const needs =
+      type === 'bedrock' ? 'bedrock_key_config' : type === 'vertex' ? 'vertex_key_config' : ('value' as const);
+    if (key[needs] === undefined)
+      context.addIssue({ code: 'custom', path: ['keys', index, needs], message: `keys[${index}].${needs} is required` });
+  });
+}
+
+export const providerUpsertSchema = z
+  .object({ provider: providerNameSchema, ...providerFields })
+  .superRefine((value, context) => checkProviderKeys(value, value.provider, context));
+
+/** Types whose endpoint is the admin's own: Tollgate cannot know where it is. */
+export const NEEDS_BASE_URL: readonly ProviderType[] = ['foundry', 'anthropic_compatible'];
 export type ProviderUpsert = z.infer<typeof providerUpsertSchema>;
 
-export const providerUpdateSchema = providerUpsertSchema.omit({ provider: true });
+export const providerUpdateSchema = z.object(providerFields).superRefine((value, context) => {
+  checkProviderKeys(value, undefined, context);
+});
+
+/** How a provider key stands with the router now. */
+export const providerKeyHealthSchema = z.object({
+  /** closed: in use; open: skipped after repeated failures until `retry_at`; half_open: one probe in flight. */
+  breaker: z.enum(['closed', 'open', 'half_open']),
+  /** Set after an upstream 429: not used before then. */
+  cooling_until: z.string().nullable(),
+  /** A 401 or 403: the upstream refuses this key. */
+  unhealthy: z.boolean(),
+  last_error: z.string().nullable(),
+  last_error_at: z.string().nullable(),
+  consecutive_failures: z.number().int(),
+});
+export type ProviderKeyHealth = z.infer<typeof providerKeyHealthSchema>;
 
 export const providerKeySchema = z.object({
   id: z.string(),
   name: z.string(),
-  /** Masked: `sk-ant-…abcd` for literals, `env.VAR_NAME` for references. */
+  /** Masked: `sk-ant-…abcd` for literals, `env.VAR_NAME` for references; for a cloud key, its region and project. */
   value: z.string(),
   weight: z.number(),
   source: z.enum(['literal', 'env']),
+  models: z.array(z.string()).nullable(),
+  health: providerKeyHealthSchema,
 });
 
 export const providerSchema = z.object({
   provider: providerNameSchema,
+  type: providerTypeSchema,
   base_url: z.string().nullable(),
   effective_base_url: z.string(),
   keys: z.array(providerKeySchema),
+  models_map: z.record(z.string(), z.string()),
   created_at: z.string(),
   updated_at: z.string(),
 });
 export type Provider = z.infer<typeof providerSchema>;
+
+/** Gateway-wide routing: the order providers are tried in, and how many attempts one request gets. */
+export const routingConfigSchema = z.object({
+  fallback_order: z.array(providerNameSchema).max(20),
+  max_attempts: z.number().int().min(1).max(10),
+});
+export type RoutingConfig = z.infer<typeof routingConfigSchema>;
+
+/** One try of one upstream for a request, as its log row keeps it. */
+export const upstreamAttemptSchema = z.object({
+  provider: z.string(),
+  key_name: z.string().nullable(),
+  /** The upstream's status, or null when it was never reached (connect failure, reset). */
+  status_code: z.number().int().nullable(),
+  error_type: z.string().nullable(),
+  latency_ms: z.number().int(),
+});
+export type UpstreamAttempt = z.infer<typeof upstreamAttemptSchema>;
 
 // ---- Pricing ------------------------------------------------------------------------------------
 
@@ -484,6 +594,8 @@ const timeParam = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime
 export const logQuerySchema = z.object({
   vk: z.string().optional(),
   model: z.string().optional(),
+  /** The provider that served the row (`anthropic`, `backup`…). */
+  provider: z.string().max(40).optional(),
   /** An HTTP status code (`200`, `401`) or an outcome (`success`, `error`, `blocked`, `aborted`, `interrupted`). */
   status: z.union([z.coerce.number().int().min(100).max(599), logStatusSchema]).optional(),
   session: z.string().optional(),
@@ -562,6 +674,10 @@ export const logEntrySchema = z.object({
   endpoint: z.string(),
   model: z.string().nullable(),
   provider: z.string().nullable(),
+  /** The provider key that served it (its name); null when no key served it. */
+  provider_key_name: z.string().nullable(),
+  /** Every attempt at an upstream, in order: a failover shows as more than one. */
+  attempts: z.array(upstreamAttemptSchema),
   status: logStatusSchema,
   status_code: z.number().int(),
   error_type: z.string().nullable(),
@@ -828,8 +944,11 @@ export const clientConfigSchema = z.object({
 });
 export type ClientConfig = z.infer<typeof clientConfigSchema>;
 
-export const configUpdateSchema = z.object({ client_config: clientConfigSchema.partial() });
-export const configSchema = z.object({ client_config: clientConfigSchema });
+export const configUpdateSchema = z.object({
+  client_config: clientConfigSchema.partial().optional(),
+  routing: routingConfigSchema.partial().optional(),
+});
+export const configSchema = z.object({ client_config: clientConfigSchema, routing: routingConfigSchema });
 
 // ---- The desktop gateway: pause, LAN sharing, notifications, onboarding --------------------------
 

@@ -8,7 +8,9 @@ import { periodAt, type Period } from '../governance/periods.js';
 import type { BudgetRule } from '../governance/types.js';
 import { microsToUsd, usdToMicros } from '../pricing/cost.js';
 import { SPEND_SLOT_MS, type SpendSlotRow } from '../store/request-log.js';
+import type { ProviderRoute } from '../store/providers.js';
 import type { PersonActivity } from '../store/telemetry.js';
+import { authHeaderOf, providerLabel } from '../upstream/router.js';
 import { iso } from '../store/time.js';
 import { governanceHandlers } from './admin-governance.js';
 import type { GatewayContext } from './context.js';
@@ -247,24 +249,49 @@ export function dashboardHandlers(ctx: GatewayContext) {
     },
 
     testProvider: async ({ params }: { params: { provider: string } }): Promise<RouteResponse<'testProvider'>> => {
-      if (params.provider !== 'anthropic') {
-        throw notFound(`Unknown provider "${params.provider}"; Tollgate supports "anthropic".`);
-      }
-      return testAnthropic(ctx);
+      // Anthropic is always there to test, configured or not: without a key the test says so.
+      const route =
+        ctx.providers.routes().find((entry) => entry.name === params.provider) ??
+        (params.provider === 'anthropic'
+          ? {
+              name: 'anthropic',
+              type: 'anthropic' as const,
+              baseUrl: ctx.providers.target('anthropic').baseUrl,
+              modelsMap: {},
+              priceMultiplier: 1,
+              keys: [],
+            }
+          : null);
+      if (!route) throw notFound(`Provider ${params.provider} is not configured.`);
+      return testProvider(ctx, route);
     },
   };
 }
 
-/** GET /v1/models?limit=1 with the key the proxy would use: proves the address, the network and the key. */
-async function testAnthropic(ctx: GatewayContext): Promise<RouteResponse<'testProvider'>> {
-  const target = ctx.providers.target('anthropic');
+/** GET /v1/models?limit=1 with the provider's first usable key: proves the address, the network and the key. */
+async function testProvider(ctx: GatewayContext, route: ProviderRoute): Promise<RouteResponse<'testProvider'>> {
+  const label = providerLabel(route);
+  const Label = label.charAt(0).toUpperCase() + label.slice(1);
+  const header = authHeaderOf(route.type);
+  if (!header) {
+    return {
+      ok: false,
+      status: null,
+      latency_ms: 0,
+      message: `Tollgate cannot send requests to ${route.type} providers in this version.`,
+    };
+  }
+  const key = route.keys.map((entry) => entry.secret()).find((secret): secret is string => Boolean(secret));
+  const target = { baseUrl: route.baseUrl, apiKey: key ?? null };
   if (!target.apiKey) {
     return {
       ok: false,
       status: null,
       latency_ms: 0,
       message:
-        'No Anthropic API key is configured (or its environment variable is unset), so only clients signed in with their own Claude account can get through. Add a key to test the connection.',
+        route.type === 'anthropic'
+          ? 'No Anthropic API key is configured (or its environment variable is unset), so only clients signed in with their own Claude account can get through. Add a key to test the connection.'
+          : `${Label} has no key (or its environment variable is unset). Add a key to test the connection.`,
     };
   }
   const base = new URL(target.baseUrl);
@@ -276,7 +303,7 @@ async function testAnthropic(ctx: GatewayContext): Promise<RouteResponse<'testPr
       origin: base.origin,
       path: `${base.pathname.replace(/\/$/, '')}/v1/models?limit=1`,
       method: 'GET',
-      headers: { 'x-api-key': target.apiKey, 'anthropic-version': '2023-06-01', accept: 'application/json' },
+      headers: { [header]: target.apiKey, 'anthropic-version': '2023-06-01', accept: 'application/json' },
       signal: AbortSignal.timeout(PROVIDER_TEST_TIMEOUT_MS),
     });
     const text = await response.body.text();
@@ -287,14 +314,14 @@ async function testAnthropic(ctx: GatewayContext): Promise<RouteResponse<'testPr
         ok: true,
         status,
         latency_ms: latency,
-        message: `Connected: the Anthropic API answered ${status} in ${latency} ms.`,
+        message: `Connected: ${label} answered ${status} in ${latency} ms.`,
       };
     }
     const detail = upstreamMessage(text);
     const message =
       status === 401 || status === 403
-        ? `The Anthropic API refused the key (${status}): ${detail}`
-        : `The Anthropic API at ${address} answered ${status}: ${detail}`;
+        ? `${Label} refused the key (${status}): ${detail}`
+        : `${Label} at ${address} answered ${status}: ${detail}`;
     return { ok: false, status, latency_ms: latency, message };
   } catch (error) {
     return {

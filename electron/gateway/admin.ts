@@ -20,6 +20,7 @@ import { telemetryHandlers } from './admin-telemetry.js';
 import { managedSettingsHandlers } from './admin-managed-settings.js';
 import { governanceHandlers } from './admin-governance.js';
 import { desktopHandlers } from './admin-desktop.js';
+import { providerHandlers } from './admin-providers.js';
 import { readBody } from './proxy.js';
 import { noteAdminFailure, refuseThrottledAddress } from './lan-guard.js';
 import type { ListenerPolicy } from './server.js';
@@ -37,15 +38,6 @@ const ADMIN_BODY_LIMIT = 1024 * 1024;
 
 export function adminHandlers(ctx: GatewayContext): Handlers {
   const now = (): number => ctx.clock();
-  const providerOr404 = <T>(value: T | null, name: string): T => {
-    if (value === null) throw notFound(`Provider ${name} is not configured.`);
-    return value;
-  };
-  const providerName = (name: string): 'anthropic' => {
-    if (name !== 'anthropic') throw notFound(`Unknown provider "${name}"; Tollgate supports "anthropic".`);
-    return name;
-  };
-
   const governance = governanceHandlers(ctx);
   return {
     ...governance,
@@ -55,23 +47,7 @@ export function adminHandlers(ctx: GatewayContext): Handlers {
     ...dashboardHandlers(ctx),
     ...desktopHandlers(ctx),
 
-    listProviders: () => {
-      const providers = ctx.providers.all();
-      return { providers, total: providers.length };
-    },
-    upsertProvider: ({ body }) => ctx.providers.upsert(body, now()),
-    getProvider: ({ params }) => providerOr404(ctx.providers.describe(providerName(params.provider)), params.provider),
-    updateProvider: ({ params, body }) => {
-      const provider = providerName(params.provider);
-      providerOr404(ctx.providers.describe(provider), provider);
-      return ctx.providers.upsert({ ...body, provider }, now());
-    },
-    deleteProvider: ({ params }) => {
-      if (!ctx.providers.remove(providerName(params.provider))) {
-        throw notFound(`Provider ${params.provider} is not configured.`);
-      }
-      return { message: `Provider ${params.provider} removed.` };
-    },
+...providerHandlers(ctx),
 
     getPricing: () => pricingTable(ctx),
     setPriceOverride: ({ params, body }) => {
@@ -105,8 +81,11 @@ export function adminHandlers(ctx: GatewayContext): Handlers {
       return summary;
     },
 
-    getConfig: () => ({ client_config: ctx.settings.config }),
-    updateConfig: ({ body }) => ({ client_config: ctx.settings.update(body.client_config) }),
+    getConfig: () => ({ client_config: ctx.settings.config, routing: ctx.settings.routing() }),
+    updateConfig: ({ body }) => ({
+      client_config: body.client_config ? ctx.settings.update(body.client_config) : ctx.settings.config,
+      routing: body.routing ? ctx.settings.updateRouting(body.routing) : ctx.settings.routing(),
+    }),
   };
 }
 

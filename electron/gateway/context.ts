@@ -23,6 +23,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import type { StatusReporter } from './status.js';
 import type { UpstreamHealth } from './upstream-health.js';
+import type { UpstreamKeyHealth } from '../upstream/health.js';
 
 export interface GatewayContext {
   keys: VirtualKeyStore;
@@ -48,6 +49,8 @@ export interface GatewayContext {
   transaction: <T>(work: () => T) => T;
   /** Consecutive upstream failures since the last success. */
   upstream: UpstreamHealth;
+  /** Each provider key's breaker, cool-down and refusal mark, as the router keeps them. */
+  keyHealth: UpstreamKeyHealth;
   /** The LAN listener, its settings and its certificates. */
   lan: LanSharing;
   /** Claude Code's /login: device codes, sign-ins waiting for the admin, tokens, invites. */

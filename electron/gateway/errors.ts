@@ -13,7 +13,9 @@ export type AnthropicErrorType =
   | 'rate_limit_error'
   | 'api_error'
   | 'timeout_error'
-  | 'overloaded_error';
+  | 'overloaded_error'
+  // What a provider cannot do (count_tokens on an inference profile, a type this version cannot send to).
+  | 'not_supported';
 
 export class GatewayError extends Error {
   constructor(

@@ -64,6 +64,7 @@ import {
 import { StatusReporter } from './status.js';
 import { TelemetryForwarder } from './telemetry-forward.js';
 import { UpstreamHealth } from './upstream-health.js';
+import { UpstreamKeyHealth } from '../upstream/health.js';
 
 export interface GatewayOptions {
   dataDir: string;
@@ -254,6 +255,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     adminToken,
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
     upstream: new UpstreamHealth(),
+    keyHealth: new UpstreamKeyHealth(clock),
     lan,
     signIns,
     signInLimits: newSignInLimits(),

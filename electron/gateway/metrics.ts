@@ -9,6 +9,7 @@ import { microsToUsd } from '../pricing/cost.js';
 import { parseModelId } from '../pricing/model-id.js';
 import type { LogRecord } from '../store/request-log.js';
 import type { ConnectionRefusals, ListenerRole } from './server.js';
+import type { UpstreamAttempt } from '../../shared/schemas.js';
 import type { TelemetrySignal } from './otlp.js';
 import type { TelemetryOutcome } from './telemetry.js';
 import type { TelemetryForwarder } from './telemetry-forward.js';
@@ -78,6 +79,8 @@ export class GatewayMetrics {
   private readonly refusalSources = new Map<ListenerRole, Set<ConnectionRefusals>>();
   private readonly throttleSources = new Set<Pick<FailedKeyAttempts, 'refusedWhileThrottled'>>();
   private readonly telemetry: Counter<'signal' | 'outcome'>;
+  private readonly attempts: Counter<'provider' | 'outcome'>;
+  private readonly failovers: Counter<'from' | 'to'>;
   private readonly forwarders = new Set<Pick<TelemetryForwarder, 'counts'>>();
 
   constructor(options: { processMetrics?: boolean } = {}) {
@@ -131,6 +134,18 @@ export class GatewayMetrics {
       labelNames: ['signal', 'outcome'],
       registers: [this.registry],
     });
+    this.attempts = new Counter({
+      name: 'tollgate_upstream_attempts_total',
+      help: 'Attempts at an upstream, by provider and outcome (success, client_error, rate_limited, server_error, connection_error).',
+      labelNames: ['provider', 'outcome'],
+      registers: [this.registry],
+    });
+    this.failovers = new Counter({
+      name: 'tollgate_upstream_failovers_total',
+      help: 'Requests that moved on from the provider first tried, by that provider and the one that served (none: every attempt failed).',
+      labelNames: ['from', 'to'],
+      registers: [this.registry],
+    });
     const forwarders = this.forwarders;
     new Counter({
       name: 'tollgate_telemetry_forwarded_total',
@@ -176,6 +191,26 @@ export class GatewayMetrics {
   /** Reports what `forwarder` sent on, failed or dropped at each scrape. */
   countForwarded(forwarder: Pick<TelemetryForwarder, 'counts'>): void {
     this.forwarders.add(forwarder);
+  }
+
+  /** Counts one attempt at an upstream; provider names are the admin's (a bounded set). */
+  upstreamAttempt(attempt: UpstreamAttempt): void {
+    const status = attempt.status_code;
+    const outcome =
+      status === null
+        ? 'connection_error'
+        : status === 429
+          ? 'rate_limited'
+          : status >= 500
+            ? 'server_error'
+            : status >= 400
+              ? 'client_error'
+              : 'success';
+    this.attempts.inc({ provider: attempt.provider, outcome });
+  }
+
+  failover(from: string, to: string | null): void {
+    this.failovers.inc({ from, to: to ?? 'none' });
   }
 
   /** Counts an OTLP export received; both labels come from fixed sets. */

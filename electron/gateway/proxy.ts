@@ -1,7 +1,8 @@
 // The hot path. One inference request, read top to bottom:
 //   screen (a throttled LAN address) → identify the key → read body → parse → refuse while paused
 //   → admit (refuse a missing, unknown or revoked key; hold the worst case on its budgets)
-//   → trace the admission on disk → forward → relay (tapping the stream, holding back its end)
+//   → trace the admission on disk → route (a provider and key of the plan; on an upstream failure
+//   before any byte, the next: electron/upstream/router.ts) → relay (tapping the stream, holding back its end)
 //   → note upstream health → price → settle (the row and the spend on its budgets, one commit)
 //   → end the answer.
 // Every request leaves exactly one log row, whether it was refused, failed, aborted or served, and the
@@ -12,9 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { errors as undiciErrors, type Dispatcher } from 'undici';
 import { inferenceRequestSchema, type InferenceRequest } from '../../shared/inference.js';
-import type { LogStatus } from '../../shared/schemas.js';
+import type { LogStatus, UpstreamAttempt } from '../../shared/schemas.js';
 import { billRequest } from '../pricing/bill.js';
 import { emptyUsage, type TokenUsage } from '../pricing/cost.js';
 import { isRecord } from '../store/content-store.js';
@@ -32,6 +32,11 @@ import { ACCESS_TOKEN_PREFIX } from '../store/sign-ins.js';
 import type { ListenerPolicy } from './server.js';
 import { SseTap, toolNamesOf, usageFromMessage } from './sse-tap.js';
 import { isUpstreamFailure } from './upstream-health.js';
+import type { ProviderRoute } from '../store/providers.js';
+import { routeCall, routePlan, type UpstreamAnswer } from '../upstream/router.js';
+import { describeNetworkError, HOP_BY_HOP, upstreamHeaders } from '../upstream/wire.js';
+
+export { upstreamHeaders };
 
 export type Endpoint = 'messages' | 'count_tokens' | 'models' | 'other';
 
@@ -42,26 +47,6 @@ export interface InferenceRoute {
   /** Set when the path or method is wrong: the request is refused, and still logged. */
   refusal?: GatewayError;
 }
-
-/** Headers that describe one connection, not the request (RFC 9110 §7.6.1), plus ones we recompute. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'content-length',
-  // Asked for identity so the tap can read the stream; the client still gets exactly the upstream's bytes.
-  'accept-encoding',
-]);
-
-/** Headers that carry the caller's credentials: never forwarded upstream. */
-const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'x-tollgate-key', 'x-bf-vk']);
 
 /** Bodies above the Messages API's own 32 MB limit are refused (see readBody). */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -126,6 +111,14 @@ interface Attempt {
   managedSettings: { state: 'current' | 'stale' | 'missing'; fingerprint: string | null } | null;
   /** On GET /v1/models with a key: which listed models the key may use (the rest are left out). */
   allowsModel: ((model: string) => boolean) | null;
+  /** The providers this request may go to, first choice first. */
+  plan: ProviderRoute[];
+  /** The provider and pool key that served it, and every try. */
+  provider: string | null;
+  providerKeyName: string | null;
+  upstreamAttempts: UpstreamAttempt[];
+  /** The provider was sent its own model id: priced by the Anthropic id asked for. */
+  modelMapped: boolean;
 }
 
 /** How the answer ends once its row is on disk: the held-back end of a relayed answer, or a refusal. */
@@ -170,6 +163,11 @@ export async function handleInference(
     usageHeaders: {},
     allowsModel: null,
     managedSettings: null,
+    plan: [],
+    provider: null,
+    providerKeyName: null,
+    upstreamAttempts: [],
+    modelMapped: false,
   };
   // The upstream call stops when the client leaves, or when a shutdown's grace period runs out.
   const clientGone = new AbortController();
@@ -220,9 +218,11 @@ async function serve(
     refuseWhilePaused(ctx);
     admitKey(ctx, presented, attempt.key);
     if (parsed instanceof GatewayError) throw parsed;
+    attempt.plan = routePlan(ctx.providers.routes(), ctx.settings.routing(), attempt.key?.providerConfigs ?? []);
     if (attempt.key) {
       const key = attempt.key;
-      const attribution = ctx.ledger.attribute(key, headerValue(req.headers, 'x-tollgate-user'));
+      const first = attempt.plan[0]?.name;
+      const attribution = ctx.ledger.attribute(key, headerValue(req.headers, 'x-tollgate-user'), first);
       attempt.attribution = attribution;
       attempt.admission = await admitWhenRoom(
         ctx,
@@ -253,7 +253,7 @@ async function serve(
     // A policy that remapped the model or removed tools forwards its edited body; otherwise the client's bytes.
     const edited = attempt.admission?.body;
     const outgoing = edited ? Buffer.from(JSON.stringify(edited)) : attempt.body;
-    const upstream = await forward(ctx, route, req, outgoing, attempt.oauth, upstreamSignal);
+    const upstream = await forward(ctx, route, req, outgoing, attempt, upstreamSignal);
     ending = attempt.allowsModel
       ? await relayModelList(upstream, res, attempt, attempt.allowsModel)
       : await relay(ctx, upstream, res, attempt, clientGone);
@@ -546,55 +546,42 @@ async function forward(
   route: InferenceRoute,
   req: IncomingMessage,
   body: Buffer,
-  oauth: boolean,
+  attempt: Attempt,
   signal: AbortSignal,
-): Promise<Dispatcher.ResponseData> {
-  const target = ctx.providers.target('anthropic');
-  if (!target.apiKey && !oauth) {
-    throw new GatewayError(
-      500,
-      'api_error',
-      'Tollgate has no Anthropic API key to forward with. The admin can add one with POST /api/providers or start the gateway with ANTHROPIC_API_KEY set.',
-      { 'x-should-retry': 'false' },
-    );
-  }
-  const base = new URL(target.baseUrl);
-  const headers = upstreamHeaders(req.headers, oauth ? null : target.apiKey);
+): Promise<UpstreamAnswer> {
   try {
-    return await ctx.dispatcher.request({
-      origin: base.origin,
-      path: base.pathname.replace(/\/$/, '') + route.upstreamPath,
-      method: req.method === 'POST' ? 'POST' : req.method === 'HEAD' ? 'HEAD' : 'GET',
-      headers,
-      body: req.method === 'POST' ? body : null,
-      signal,
-    });
+    const routed = await routeCall(
+      attempt.plan,
+      {
+        upstreamPath: route.upstreamPath,
+        method: req.method === 'POST' ? 'POST' : req.method === 'HEAD' ? 'HEAD' : 'GET',
+        headers: req.headers,
+        body,
+        model: attempt.admission?.model ?? attempt.request?.model ?? null,
+        oauth: attempt.oauth,
+        signal,
+      },
+      ctx.settings.routing().max_attempts,
+      {
+        health: ctx.keyHealth,
+        dispatcher: ctx.dispatcher,
+        clock: ctx.clock,
+        onAttempt: (tried) => ctx.metrics.upstreamAttempt(tried),
+        onFailover: (from, to) => ctx.metrics.failover(from, to),
+        onKeyRefused: (provider, keyName, status) =>
+          ctx.logger.warn(`${provider} refused its key "${keyName}" (${status}): it is skipped for a while; check it`),
+      },
+    );
+    attempt.provider = routed.provider;
+    attempt.providerKeyName = routed.keyName;
+    attempt.upstreamAttempts = routed.attempts;
+    attempt.modelMapped = routed.modelMapped;
+    return routed.answer;
   } catch (error) {
     if (signal.aborted) throw ctx.stopping.aborted ? restarting() : error;
-    const message = `Tollgate could not reach the Anthropic API at ${base.origin}: ${describeNetworkError(error)}.`;
-    ctx.upstream.failed(message, ctx.clock());
-    throw new GatewayError(502, 'api_error', message);
+    if (error instanceof GatewayError && error.status === 502) ctx.upstream.failed(error.message, ctx.clock());
+    throw error;
   }
-}
-
-/** `apiKey` null forwards the client's own `authorization` (a subscriber's OAuth sign-in) instead. */
-export function upstreamHeaders(
-  incoming: IncomingHttpHeaders,
-  apiKey: string | null,
-): Record<string, string | string[]> {
-  const connectionScoped = new Set(
-    (headerValue(incoming, 'connection') ?? '').split(',').map((name) => name.trim().toLowerCase()),
-  );
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || connectionScoped.has(name)) continue;
-    if (CREDENTIAL_HEADERS.has(name) && !(apiKey === null && name === 'authorization')) continue;
-    if (name.startsWith('x-tollgate-')) continue;
-    headers[name] = value;
-  }
-  if (apiKey !== null) headers['x-api-key'] = apiKey;
-  headers['accept-encoding'] = 'identity';
-  return headers;
 }
 
 // ---- relay -----------------------------------------------------------------------------------------
@@ -606,7 +593,7 @@ export function upstreamHeaders(
  */
 async function relay(
   ctx: GatewayContext,
-  upstream: Dispatcher.ResponseData,
+  upstream: UpstreamAnswer,
   res: ServerResponse,
   attempt: Attempt,
   clientGone: AbortSignal,
@@ -632,7 +619,7 @@ async function relay(
   };
 
   try {
-    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+    for await (const chunk of upstream.body) {
       attempt.firstByteAt ??= performance.now();
       attempt.responseBytes += chunk.length;
       if (tap) {
@@ -651,7 +638,7 @@ async function relay(
     if (clientGone.aborted) throw error;
     const message = ctx.stopping.aborted
       ? RESTARTING_MESSAGE
-      : `The Anthropic API connection failed mid-response: ${describeNetworkError(error)}. Retry the request.`;
+      : `The ${attempt.provider ?? 'upstream'} connection failed mid-response: ${describeNetworkError(error)}. Retry the request.`;
     attempt.status = 'error';
     attempt.errorType = 'api_error';
     attempt.errorMessage = message;
@@ -678,7 +665,7 @@ const MODEL_LIST_LIMIT = 4 * 1024 * 1024;
  * model discovery offers exactly these), and a model it may not use is not found.
  */
 async function relayModelList(
-  upstream: Dispatcher.ResponseData,
+  upstream: UpstreamAnswer,
   res: ServerResponse,
   attempt: Attempt,
   allows: (model: string) => boolean,
@@ -687,7 +674,7 @@ async function relayModelList(
   attempt.upstreamRequestId = headerValue(upstream.headers, 'request-id');
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+  for await (const chunk of upstream.body) {
     attempt.firstByteAt ??= performance.now();
     size += chunk.length;
     if (size > MODEL_LIST_LIMIT)
@@ -779,7 +766,7 @@ function summariseJson(attempt: Attempt, body: Buffer): void {
  * for a signed-in Claude Code the upstream's rate-limit headers (the organisation's quota) replaced by
  * its own budget standing on a successful answer.
  */
-function responseHeaders(upstream: Dispatcher.ResponseData, attempt: Attempt): Record<string, string | string[]> {
+function responseHeaders(upstream: UpstreamAnswer, attempt: Attempt): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(upstream.headers)) {
     if (value === undefined || (HOP_BY_HOP.has(name) && name !== 'content-length')) continue;
@@ -851,7 +838,13 @@ function toLogRecord(
   attempt: Attempt,
   withContent: boolean,
 ): LogRecord {
-  const model = clip(attempt.responseModel ?? attempt.request?.model, CLIENT_TEXT_LIMITS.model);
+  // A provider sent its own model id answers with it: the row names (and is priced by) the Anthropic id.
+  const model = clip(
+    attempt.modelMapped
+      ? (attempt.admission?.model ?? attempt.request?.model)
+      : (attempt.responseModel ?? attempt.request?.model),
+    CLIENT_TEXT_LIMITS.model,
+  );
   const billable = route.endpoint === 'messages' && model !== null;
   const bill = billable ? billRequest(ctx.pricing(), model, attempt.usage, attempt.createdAt) : null;
   const capture =
@@ -880,7 +873,9 @@ function toLogRecord(
     path: clip(req.url ?? '', CLIENT_TEXT_LIMITS.path),
     endpoint: route.endpoint,
     model,
-    provider: 'anthropic',
+    provider: attempt.provider ?? attempt.plan[0]?.name ?? 'anthropic',
+    provider_key_name: attempt.providerKeyName,
+    attempts: withServedError(attempt),
     status: attempt.status,
     status_code: attempt.statusCode,
     error_type: attempt.errorType,
@@ -905,6 +900,14 @@ function toLogRecord(
       },
     }),
   };
+}
+
+/** The attempts, the last (the answer relayed) with the error type its body turned out to carry. */
+function withServedError(attempt: Attempt): UpstreamAttempt[] {
+  const last = attempt.upstreamAttempts.at(-1);
+  if (!last || last.error_type !== null || (last.status_code ?? 0) < 400 || attempt.errorType === null)
+    return attempt.upstreamAttempts;
+  return [...attempt.upstreamAttempts.slice(0, -1), { ...last, error_type: attempt.errorType }];
 }
 
 // ---- helpers ---------------------------------------------------------------------------------------
@@ -988,14 +991,4 @@ function formatBytes(bytes: number): string {
 
 function redact(secret: string): string {
   return secret.length <= 10 ? '(hidden)' : `${secret.slice(0, 6)}…${secret.slice(-4)}`;
-}
-
-function describeNetworkError(error: unknown): string {
-  if (error instanceof undiciErrors.UndiciError) return error.message;
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const cause = error.cause instanceof Error ? error.cause.message : null;
-    return [code, cause ?? error.message].filter(Boolean).join(' ');
-  }
-  return 'unknown error';
 }

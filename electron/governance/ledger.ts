@@ -381,16 +381,17 @@ export class GovernanceLedger {
    * A header can only name a user the key already speaks for (see namableUsers); naming anyone else is
    * refused with one message whether that user exists or not, so the header is no way to probe for users.
    */
-  attribute(key: KeyRecord, userHeader: string | null): Attribution {
+  /** `provider`: the provider the request goes to first, whose provider config (and its budgets) applies. */
+  attribute(key: KeyRecord, userHeader: string | null, provider = 'anthropic'): Attribution {
     try {
-      return this.resolveAttribution(key, userHeader);
+      return this.resolveAttribution(key, userHeader, provider);
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       throw governanceUnavailable();
     }
   }
 
-  private resolveAttribution(key: KeyRecord, userHeader: string | null): Attribution {
+  private resolveAttribution(key: KeyRecord, userHeader: string | null, provider: string): Attribution {
     let user = key.userId ? this.organisation.get('user', key.userId) : null;
     if (userHeader) {
       const named = this.findUser(this.namableUsers(key, user), userHeader);
@@ -401,7 +402,7 @@ export class GovernanceLedger {
     const team = teamId === null ? null : this.organisation.get('team', teamId);
     const customerId = key.customerId ?? team?.parentId ?? null;
     const customer = customerId === null ? null : this.organisation.get('customer', customerId);
-    const providerConfig = key.providerConfigs.find((config) => config.provider === 'anthropic') ?? null;
+    const providerConfig = key.providerConfigs.find((config) => config.provider === provider) ?? null;
     return { user, team, customer, providerConfig };
   }
 

@@ -7,7 +7,7 @@
 // recoverInterrupted() turns it into an `interrupted` row charged to its budgets.
 // When the store cannot write (a full disk), every write stays queued, health() says so, and a retry
 // each second writes them all once space frees; close() drains the queue so a clean shutdown loses nothing.
-import type { LogEntry, LogQuery, LogStatus, ModelUsage } from '../../shared/schemas.js';
+import type { LogEntry, LogQuery, LogStatus, ModelUsage, UpstreamAttempt } from '../../shared/schemas.js';
 import { cacheWriteSplit, emptyUsage, microsToUsd, type TokenUsage } from '../pricing/cost.js';
 import { priceVersionLabel } from '../pricing/price-book.js';
 import type { ContentStore } from './content-store.js';
@@ -36,6 +36,9 @@ export interface LogRecord {
   endpoint: string;
   model: string | null;
   provider: string | null;
+  /** The pool key that served it, and every attempt made (absent in older held-over records). */
+  provider_key_name?: string | null;
+  attempts?: UpstreamAttempt[];
   status: LogStatus;
   status_code: number;
   error_type: string | null;
@@ -132,6 +135,8 @@ interface LogRow {
   endpoint: string;
   model: string | null;
   provider: string | null;
+  provider_key_name: string | null;
+  attempts: string | null;
   status: LogStatus;
   status_code: number;
   error_type: string | null;
@@ -337,13 +342,15 @@ export class RequestLog {
          cache_creation_tokens, cache_creation_5m_tokens, cache_creation_1h_tokens, cache_read_tokens, cost_micros,
          cost_estimated, price_id, latency_ms, ttfb_ms, stop_reason, tool_names, request_bytes, response_bytes, upstream_request_id,
          user_id, team_id, customer_id, refusal_reason, requested_model, removed_tools, usage_by_model,
-         web_search_requests, web_fetch_requests, agent_id, parent_agent_id, managed_settings, managed_settings_fingerprint)
+         web_search_requests, web_fetch_requests, agent_id, parent_agent_id, managed_settings, managed_settings_fingerprint,
+         provider_key_name, attempts)
        VALUES (@request_id, @created_at, @virtual_key_id, @virtual_key_name, @session_id, @client, @method, @path,
          @endpoint, @model, @provider, @status, @status_code, @error_type, @error_message, @stream, @input_tokens, @output_tokens,
          @cache_creation_tokens, @cache_creation_5m_tokens, @cache_creation_1h_tokens, @cache_read_tokens, @cost_micros,
          @cost_estimated, @price_id, @latency_ms, @ttfb_ms, @stop_reason, @tool_names, @request_bytes, @response_bytes, @upstream_request_id,
          @user_id, @team_id, @customer_id, @refusal_reason, @requested_model, @removed_tools, @usage_by_model,
-         @web_search_requests, @web_fetch_requests, @agent_id, @parent_agent_id, @managed_settings, @managed_settings_fingerprint)`,
+         @web_search_requests, @web_fetch_requests, @agent_id, @parent_agent_id, @managed_settings, @managed_settings_fingerprint,
+         @provider_key_name, @attempts)`,
     );
     this.settingsStates = db.prepare<
       [],
@@ -790,6 +797,7 @@ export class RequestLog {
     };
     if (query.vk !== undefined) add('(l.virtual_key_id = ? )', query.vk);
     if (query.model !== undefined) add('l.model = ?', query.model);
+    if (query.provider !== undefined) add('l.provider = ?', query.provider);
     if (typeof query.status === 'number') add('l.status_code = ?', query.status);
     else if (query.status !== undefined) add('l.status = ?', query.status);
     if (query.session !== undefined) add('l.session_id = ?', query.session);
@@ -1014,6 +1022,8 @@ function toRow(record: LogRecord): Record<string, string | number | null> {
     parent_agent_id: record.parent_agent_id ?? null,
     managed_settings: record.managed_settings ?? null,
     managed_settings_fingerprint: record.managed_settings_fingerprint ?? null,
+    provider_key_name: record.provider_key_name ?? null,
+    attempts: record.attempts && record.attempts.length > 0 ? JSON.stringify(record.attempts) : null,
   };
 }
 
@@ -1036,6 +1046,8 @@ function toEntry(row: LogRow): LogEntry {
     endpoint: row.endpoint,
     model: row.model,
     provider: row.provider,
+    provider_key_name: row.provider_key_name,
+    attempts: row.attempts === null ? [] : (JSON.parse(row.attempts) as UpstreamAttempt[]),
     status: row.status,
     status_code: row.status_code,
     error_type: row.error_type,

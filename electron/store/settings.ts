@@ -5,6 +5,8 @@ import type { z } from 'zod';
 import {
   lanSettingsSchema,
   notificationSettingsSchema,
+  routingConfigSchema,
+  type RoutingConfig,
   type ClientConfig,
   type LanSettings,
   type NotificationSettings,
@@ -29,6 +31,9 @@ export const DEFAULT_NOTIFICATIONS: NotificationSettings = {
   sign_ins: true,
 };
 
+/** Anthropic first, then every other configured provider by name; three attempts at most. */
+export const DEFAULT_ROUTING: RoutingConfig = { fallback_order: [], max_attempts: 3 };
+
 /** Sharing is off until the admin turns it on; when on, TLS unless the admin says otherwise. */
 export const DEFAULT_LAN: LanSettings = { enabled: false, tls: true, remote_admin: false, address: null, port: null };
 
@@ -44,6 +49,7 @@ const RUNNING: PauseState = { paused: false, pausedAt: null };
 const NOTIFICATIONS = 'notifications';
 const LAN = 'lan';
 const PAUSE = 'pause';
+const ROUTING = 'routing';
 const ONBOARDING_COMPLETED_AT = 'onboarding_completed_at';
 
 export class SettingsStore {
@@ -93,6 +99,15 @@ export class SettingsStore {
 
   updateNotifications(patch: Partial<NotificationSettings>): NotificationSettings {
     return this.store(NOTIFICATIONS, { ...this.notifications(), ...definedOnly(patch) });
+  }
+
+  /** The order providers are tried in and how many attempts a request gets (read by every inference request). */
+  routing(): RoutingConfig {
+    return this.object(ROUTING, routingConfigSchema, DEFAULT_ROUTING);
+  }
+
+  updateRouting(patch: Partial<RoutingConfig>): RoutingConfig {
+    return this.store(ROUTING, { ...this.routing(), ...definedOnly(patch) });
   }
 
   /** The stored LAN sharing settings (a run's command-line overrides are applied by the LAN module). */

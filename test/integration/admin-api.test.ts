@@ -313,11 +313,17 @@ describe('providers', () => {
     expect(gw.upstream.messageRequests().at(-1)?.headers['x-api-key']).toBe(UPSTREAM_API_KEY);
   });
 
-  it('answers 400 naming the field for a provider it does not support or a key without a value', async () => {
+  it('answers 400 naming the field for a provider name it cannot take, a provider of its own without its address, or a key without a value', async () => {
     const gw = await start();
-    const unknown = await refused(gw, 'POST', '/api/providers', { provider: 'openai' });
+    const unknown = await refused(gw, 'POST', '/api/providers', { provider: 'Open AI!' });
     expect(unknown.status).toBe(400);
     expect(unknown.error.message).toContain('provider');
+    const nowhere = await refused(gw, 'POST', '/api/providers', { provider: 'proxy', keys: [{ value: 'sk-x' }] });
+    expect(nowhere.status).toBe(400);
+    expect(nowhere.error.message).toContain('base_url is required');
+    const wrongType = await refused(gw, 'POST', '/api/providers', { provider: 'anthropic', type: 'foundry' });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.error.message).toContain('type');
     const empty = await refused(gw, 'POST', '/api/providers', { provider: 'anthropic', keys: [{ value: '' }] });
     expect(empty.status).toBe(400);
     expect(empty.error.message).toContain('keys.0.value');

@@ -97,6 +97,8 @@ export function logRow(id: number, overrides: Partial<LogRow> = {}): LogRow {
     endpoint: 'messages',
     model: 'claude-fable-5-2',
     provider: 'anthropic',
+    provider_key_name: 'default',
+    attempts: [],
     status: 'success',
     status_code: 200,
     error_type: null,

@@ -100,6 +100,9 @@ export interface ModelEntry {
 export interface StandInOptions {
   /** When set, every /v1/* request must present exactly this key (`x-api-key` or `Authorization: Bearer`). */
   apiKey?: string;
+  /** Or any one of these (a key pool); `authHeader` names the header to read it from (Foundry's `api-key`). */
+  apiKeys?: readonly string[];
+  authHeader?: string;
   /** Text of the default reply; `Hello from the stand-in.` if omitted. */
   defaultText?: string;
   /** Catalogue served by /v1/models; a small current-looking list if omitted. */
@@ -115,6 +118,8 @@ export interface StandIn {
   messageRequests(): RecordedRequest[];
   /** Queue a scripted behaviour for the next /v1/messages request(s); when the queue is empty a default reply is produced. */
   enqueue(reply: ScriptedReply): void;
+  /** The reply every /v1/messages request gets while the queue is empty (null: the default reply), e.g. a 529 for all. */
+  always(reply: ScriptedReply | null): void;
   /** Resolves when requests.length >= n; rejects after timeoutMs (default 5000). */
   waitForRequests(n: number, timeoutMs?: number): Promise<void>;
   /** Resolves when `predicate` holds (re-checked on every request / abort); rejects after timeoutMs. */
@@ -493,6 +498,11 @@ function streamEvents(msg: BuiltMessage): SseEvent[] {
  * The key a client presented. SDK 1.x sends API keys as `Authorization: Bearer`
  * while Claude Code sends `x-api-key`; the real API accepts both, so must we.
  */
+function headerText(value: string | string[] | undefined): string | null {
+  const text = Array.isArray(value) ? value[0] : value;
+  return text ? text : null;
+}
+
 function presentedKey(req: IncomingMessage): string | null {
   const xApiKey = req.headers['x-api-key'];
   if (typeof xApiKey === 'string' && xApiKey !== '') return xApiKey;
@@ -515,6 +525,7 @@ function validationError(body: unknown, needMaxTokens: boolean): string | null {
 export async function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
   const requests: RecordedRequest[] = [];
   const queue: ScriptedReply[] = [];
+  let standing: ScriptedReply | null = null;
   const seenPrefixes = new Set<string>();
   const waiters = new Set<() => void>();
   const timers = new Set<NodeJS.Timeout>();
@@ -637,7 +648,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     }
     const body = record.json;
     const streamed = body['stream'] === true;
-    const reply: ScriptedReply = queue.shift() ?? { kind: 'message' };
+    const reply: ScriptedReply = queue.shift() ?? standing ?? { kind: 'message' };
 
     switch (reply.kind) {
       case 'error': {
@@ -706,13 +717,14 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       return;
     }
 
-    if (pathname.startsWith('/v1/') && options.apiKey !== undefined) {
-      const key = presentedKey(req);
+    const accepted = options.apiKeys ?? (options.apiKey === undefined ? undefined : [options.apiKey]);
+    if (pathname.startsWith('/v1/') && accepted !== undefined) {
+      const key = options.authHeader ? headerText(req.headers[options.authHeader]) : presentedKey(req);
       if (key === null) {
-        sendError(res, 401, 'authentication_error', 'x-api-key header is required');
+        sendError(res, 401, 'authentication_error', `${options.authHeader ?? 'x-api-key'} header is required`);
         return;
       }
-      if (key !== options.apiKey) {
+      if (!accepted.includes(key)) {
         sendError(res, 401, 'authentication_error', 'invalid x-api-key');
         return;
       }
@@ -835,11 +847,15 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     enqueue: (reply) => {
       queue.push(reply);
     },
+    always: (reply) => {
+      standing = reply;
+    },
     waitForRequests: (n, timeoutMs = 5000) => waitFor(() => requests.length >= n, timeoutMs, `${n} request(s)`),
     waitFor,
     reset: () => {
       requests.length = 0;
       queue.length = 0;
+      standing = null;
       seenPrefixes.clear();
     },
     close: async () => {

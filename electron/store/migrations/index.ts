@@ -14,6 +14,7 @@ import liveSignIns from './0012-live-sign-ins.js';
 import telemetryActivity from './0013-telemetry-activity.js';
 import pinnedCertificates from './0014-pinned-certificates.js';
 import acceptedSettings from './0015-accepted-settings.js';
+import providerRouting from './0016-provider-routing.js';
 
 export interface Migration {
   name: string;
@@ -36,4 +37,5 @@ export const migrations: readonly Migration[] = [
   { name: '0013-telemetry-activity', sql: telemetryActivity },
   { name: '0014-pinned-certificates', sql: pinnedCertificates },
   { name: '0015-accepted-settings', sql: acceptedSettings },
+  { name: '0016-provider-routing', sql: providerRouting },
 ];
