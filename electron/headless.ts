@@ -85,7 +85,7 @@ function announce(gateway: Gateway, demo: DemoDataDir | null): void {
     ...exposedHostLines(gateway.host),
     `  data directory: ${gateway.dataDir}${demo ? '  <- DEMO DATA' : ''}`,
     `  admin token:    ${gateway.adminTokenFile}${gateway.createdAdminToken ? ' (created now)' : ''}`,
-    `  upstream:       ${provider?.effective_base_url ?? gateway.context.providers.target('anthropic').baseUrl}` +
+    `  upstream:       ${provider?.effective_base_url ?? gateway.context.providers.baseUrl('anthropic')}` +
       (provider?.keys.length
         ? ` (${provider.keys.length} key${provider.keys.length > 1 ? 's' : ''})`
         : ' (no API key yet: set ANTHROPIC_API_KEY or POST /api/providers)'),

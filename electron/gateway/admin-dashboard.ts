@@ -256,7 +256,7 @@ export function dashboardHandlers(ctx: GatewayContext) {
           ? {
               name: 'anthropic',
               type: 'anthropic' as const,
-              baseUrl: ctx.providers.target('anthropic').baseUrl,
+              baseUrl: ctx.providers.baseUrl('anthropic'),
               modelsMap: {},
               priceMultiplier: 1,
               keys: [],

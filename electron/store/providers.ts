@@ -40,13 +40,6 @@ interface ProviderKeyRow {
   models: string | null;
 }
 
-/** What the proxy needs to reach a provider: where, and with which secret. */
-export interface UpstreamTarget {
-  baseUrl: string;
-  apiKey: string | null;
-  keyId: string | null;
-}
-
 /** A configured provider as the router sees it. */
 export interface ProviderRoute {
   name: ProviderName;
@@ -205,21 +198,10 @@ export class ProviderStore {
     return new Set(this.routes().flatMap((route) => route.keys.map((key) => key.id)));
   }
 
-  /** Picks a usable key by weight. A key whose environment variable is unset is skipped. */
-  target(provider: ProviderName, random: () => number = Math.random): UpstreamTarget {
-    const { row, keys } = this.routingFor(provider);
-    const baseUrl = row ? this.baseUrlOf(row) : this.defaultBaseUrl;
-    const usable = keys
-      .map((key) => ({ key, value: this.reveal(key) }))
-      .filter((entry): entry is { key: ProviderKeyRow; value: string } => Boolean(entry.value));
-    const total = usable.reduce((sum, entry) => sum + entry.key.weight, 0);
-    let point = random() * total;
-    for (const entry of usable) {
-      point -= entry.key.weight;
-      if (point < 0) return { baseUrl, apiKey: entry.value, keyId: entry.key.id };
-    }
-    const last = usable.at(-1);
-    return { baseUrl, apiKey: last?.value ?? null, keyId: last?.key.id ?? null };
+  /** Where a provider is reached, configured or not (Anthropic unconfigured: the gateway's default). */
+  baseUrl(provider: ProviderName): string {
+    const { row } = this.routingFor(provider);
+    return row ? this.baseUrlOf(row) : this.defaultBaseUrl;
   }
 
   /** A provider's base URL: its own, else its vendor's, else (Anthropic and stand-ins) the gateway's default. */
